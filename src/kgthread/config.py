@@ -46,7 +46,9 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         if settings.gate_engine not in ("native", "pyshacl"):
-            raise BadRequest(f"gate_engine must be 'native' or 'pyshacl', not {settings.gate_engine!r}")
+            raise BadRequest(
+                f"gate_engine must be 'native' or 'pyshacl', not {settings.gate_engine!r}"
+            )
         return settings
 
     def with_(self, **changes: Any) -> Settings:

@@ -51,6 +51,7 @@ class Kind(Enum):
     GRAPH = ("graph", 1)
     SOURCE = ("source", 1)
     ADAPTER = ("adapter", 1)
+    AGENT = ("agent", 1)
 
     @property
     def segment(self) -> str:
@@ -109,7 +110,9 @@ def parse(iri: str | NamedNode) -> ParsedIri:
         raise IdentifierError(f"unknown identifier kind in {value!r}")
     keys = tuple(unquote(part, encoding="utf-8", errors="strict") for part in rest.split("/"))
     if kind.arity >= 0 and len(keys) != kind.arity:
-        raise IdentifierError(f"{value!r} has {len(keys)} key(s), {kind.segment} takes {kind.arity}")
+        raise IdentifierError(
+            f"{value!r} has {len(keys)} key(s), {kind.segment} takes {kind.arity}"
+        )
     if mint(kind, *keys).value != value:
         raise IdentifierError(f"not in canonical form: {value!r}")
     return ParsedIri(kind, keys)
@@ -221,3 +224,8 @@ def source_document(sha256: str) -> NamedNode:
 
 def adapter(name: str) -> NamedNode:
     return mint(Kind.ADAPTER, name)
+
+
+def agent(name: str) -> NamedNode:
+    """The person or system on whose behalf a batch was ingested."""
+    return mint(Kind.AGENT, name)

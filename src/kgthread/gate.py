@@ -1,0 +1,163 @@
+"""The SHACL gate: validates a batch together with the context it refers to in the store.
+
+Validation sees the batch, the ontology's class hierarchy, and from the store only what the
+batch touches: the statements about every IRI it mentions (types of linked nodes, earlier
+values of properties with a maximum count) and, for shapes with inverse paths, the existing
+incoming edges of the batch's objects (a serial already built into another parent). Never
+the whole store, so a small batch on a large store stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    parse,
+)
+
+from kgthread import assets, vocab
+from kgthread.config import GateEngine
+from kgthread.errors import RdfSyntaxError
+from kgthread.ingest.batch import BulkFile
+from kgthread.store.base import GraphStore
+from kgthread.validation import Report, ShapesGraph, validate
+
+BATCH_GRAPH = NamedNode("urn:kgthread:gate:batch")
+CONTEXT_GRAPH = NamedNode("urn:kgthread:gate:context")
+ONTOLOGY_GRAPH = NamedNode("urn:kgthread:gate:ontology")
+
+
+@cache
+def _rq(name: str) -> str:
+    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def _class_hierarchy(ontology: Path) -> tuple[Quad, ...]:
+    """The ontology's ``rdfs:subClassOf`` statements: SHACL class checks follow them."""
+    with ontology.open("rb") as handle:
+        return tuple(
+            Quad(q.subject, q.predicate, q.object, ONTOLOGY_GRAPH)
+            for q in parse(handle, format=RdfFormat.TURTLE)
+            if q.predicate == vocab.RDFS_SUBCLASS_OF
+        )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The gate's verdict on one batch and how many triples it held."""
+
+    report: Report
+    triple_count: int
+
+
+class Gate:
+    """Validates batches against one shapes graph with the chosen engine."""
+
+    def __init__(self, shapes: ShapesGraph, engine: GateEngine = "native") -> None:
+        self.shapes = shapes
+        self.engine = engine
+
+    @classmethod
+    def default(cls, engine: GateEngine = "native") -> Gate:
+        return cls(ShapesGraph.default(), engine)
+
+    def check_triples(
+        self,
+        triples: Iterable[Triple],
+        store: GraphStore | None,
+        *,
+        ignore: Collection[NamedNode] = (),
+    ) -> Checked:
+        """Validate in-memory triples; ``ignore`` names graphs whose stored content does not
+        count (the graphs a replacing write overwrites)."""
+        scratch = self._scratch()
+        scratch.extend(Quad(t.subject, t.predicate, t.object, BATCH_GRAPH) for t in triples)
+        return self._validate(scratch, store, ignore)
+
+    def check_file(
+        self, bulk: BulkFile, store: GraphStore | None, *, ignore: Collection[NamedNode] = ()
+    ) -> Checked:
+        """Validate a triples file without keeping Python objects for its statements."""
+        scratch = self._scratch()
+        try:
+            scratch.load(
+                path=str(bulk.path),
+                format=bulk.rdf_format,
+                base_iri=bulk.base_iri,
+                to_graph=BATCH_GRAPH,
+            )
+        except SyntaxError as exc:
+            raise RdfSyntaxError(
+                f"{bulk.path.name}: {exc.msg or exc}",
+                file=str(bulk.path),
+                line=exc.lineno,
+                column=exc.offset,
+            ) from exc
+        return self._validate(scratch, store, ignore)
+
+    def _scratch(self) -> Store:
+        scratch = Store()
+        scratch.extend(_class_hierarchy(assets.ontology_file()))
+        return scratch
+
+    def _validate(
+        self, scratch: Store, store: GraphStore | None, ignore: Collection[NamedNode]
+    ) -> Report:
+        if store is not None and store.graph_names():
+            scratch.extend(self._context(scratch, store, ignore))
+        return validate(scratch, self.shapes, focus_graph=BATCH_GRAPH, engine=self.engine)
+
+    def _context(
+        self, scratch: Store, store: GraphStore, ignore: Collection[NamedNode]
+    ) -> list[Quad]:
+        context: list[Quad] = []
+
+        def keep(quads: Iterable[Quad]) -> None:
+            context.extend(
+                Quad(q.subject, q.predicate, q.object, CONTEXT_GRAPH)
+                for q in quads
+                if q.graph_name not in ignore
+            )
+
+        for node in _nodes(scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())):
+            keep(store.quads(subject=node))
+        for predicate_iri in sorted(self.shapes.inverse_path_predicates()):
+            predicate = NamedNode(predicate_iri)
+            subs = _batch()
+            subs[Variable("predicate")] = predicate
+            for node in _nodes(scratch.query(_rq("inverse-objects.rq"), substitutions=subs)):
+                keep(store.quads(predicate=predicate, obj=node))
+        return context
+
+
+_Subs = dict[Variable, NamedNode | Literal]
+
+
+def _batch() -> _Subs:
+    return {Variable("batch"): BATCH_GRAPH}
+
+
+def _select(solutions: object) -> QuerySolutions:
+    if not isinstance(solutions, QuerySolutions):
+        raise TypeError("gate queries are SELECT queries")
+    return solutions
+
+
+def _nodes(solutions: object) -> Iterable[NamedNode]:
+    for row in _select(solutions):
+        node = row["node"]
+        if isinstance(node, NamedNode):
+            yield node

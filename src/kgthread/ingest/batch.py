@@ -1,0 +1,122 @@
+"""The batch: the unit of ingest, committed whole or not at all.
+
+A batch carries its triples (or, for large RDF files, the file itself so the store can take
+its fast path), where each came from, and what the provenance activity must say about it.
+Its id defaults to a digest of its sources and adapter, so re-sending the same file is a
+no-op; clients may choose their own id to make retries safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple
+
+from kgthread import ids, vocab
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input document: its name (file name or upload name) and content digest."""
+
+    name: str | None
+    sha256: str
+
+    @classmethod
+    def of_file(cls, path: Path) -> Source:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return cls(path.name, digest.hexdigest())
+
+    @classmethod
+    def of_bytes(cls, name: str | None, data: bytes) -> Source:
+        return cls(name, hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True)
+class BulkFile:
+    """A triples file the store loads directly (its fast path) after the gate has seen it."""
+
+    path: Path
+    rdf_format: RdfFormat
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    adapter: str
+    adapter_version: str
+    sources: Sequence[Source]
+    triples: Sequence[Triple] = ()
+    bulk: BulkFile | None = None
+    batch_id: str | None = None
+    target_graph: NamedNode | None = None
+    replace: bool = False
+    agent: str = "anonymous"
+    locations: Mapping[str, str] = field(default_factory=dict)
+    """Source location (file and line, XML path, record id) per term, in N-Triples form."""
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def id(self) -> str:
+        if self.batch_id:
+            return self.batch_id
+        digest = hashlib.sha256(self.adapter.encode())
+        for source in self.sources:
+            digest.update(source.sha256.encode())
+        if not self.sources:
+            for triple in self.triples:
+                digest.update(str(triple).encode())
+        return digest.hexdigest()[:32]
+
+    @property
+    def graph(self) -> NamedNode:
+        return self.target_graph or ids.batch_graph(self.id)
+
+    @property
+    def activity(self) -> NamedNode:
+        return ids.batch(self.id)
+
+
+def provenance(batch: Batch, triple_count: int, ended: datetime) -> list[Triple]:
+    """The batch's ``kgt:IngestBatch`` activity, its sources and its adapter, for the catalog."""
+    activity = batch.activity
+    adapter = ids.adapter(batch.adapter)
+    agent = ids.agent(batch.agent)
+    triples = [
+        Triple(activity, vocab.RDF_TYPE, vocab.INGEST_BATCH),
+        Triple(activity, vocab.BATCH_ID, Literal(batch.id)),
+        Triple(activity, vocab.TARGET_GRAPH, batch.graph),
+        Triple(activity, vocab.PROV_STARTED_AT, _timestamp(batch.started)),
+        Triple(activity, vocab.PROV_ENDED_AT, _timestamp(ended)),
+        Triple(
+            activity, vocab.TRIPLE_COUNT, Literal(str(triple_count), datatype=vocab.XSD_INTEGER)
+        ),
+        Triple(activity, vocab.PROV_WAS_ASSOCIATED_WITH, adapter),
+        Triple(adapter, vocab.RDF_TYPE, vocab.ADAPTER),
+        Triple(adapter, vocab.RDFS_LABEL, Literal(batch.adapter)),
+        Triple(adapter, vocab.ADAPTER_VERSION, Literal(batch.adapter_version)),
+        Triple(activity, vocab.PROV_WAS_ASSOCIATED_WITH, agent),
+        Triple(agent, vocab.RDF_TYPE, vocab.PROV_AGENT),
+        Triple(agent, vocab.RDFS_LABEL, Literal(batch.agent)),
+    ]
+    for source in batch.sources:
+        document = ids.source_document(source.sha256)
+        triples += [
+            Triple(activity, vocab.PROV_USED, document),
+            Triple(document, vocab.RDF_TYPE, vocab.SOURCE_DOCUMENT),
+            Triple(document, vocab.SHA256, Literal(source.sha256)),
+        ]
+        if source.name:
+            triples.append(Triple(document, vocab.SOURCE_FILE_NAME, Literal(source.name)))
+    return triples
+
+
+def _timestamp(moment: datetime) -> Literal:
+    return Literal(moment.isoformat(), datatype=vocab.XSD_DATETIME)

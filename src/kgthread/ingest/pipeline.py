@@ -1,0 +1,124 @@
+"""The pipeline: the one place that wires a batch through the gate into the store.
+
+Order matters and is the whole point: nothing reaches the store before the gate has passed
+it, the batch's provenance lands in the catalog in the same transaction as its triples, and
+a batch id already in the catalog is acknowledged without writing anything again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pyoxigraph import Literal as RdfLiteral
+from pyoxigraph import NamedNode, Triple
+
+from kgthread import vocab
+from kgthread.errors import ValidationFailed
+from kgthread.gate import Checked, Gate
+from kgthread.ingest.batch import Batch, provenance
+from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.validation import Report
+
+Status = Literal["committed", "duplicate"]
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: str
+    graph: NamedNode
+    status: Status
+    triple_count: int
+    report: Report | None
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "graph": self.graph.value,
+            "status": self.status,
+            "triples": self.triple_count,
+            "seconds": round(self.seconds, 3),
+            "conforms": None if self.report is None else self.report.conforms,
+        }
+
+
+class Pipeline:
+    """Gate then commit, for every entry point (CLI load, REST ingest, Graph Store, update)."""
+
+    def __init__(self, store: GraphStore, gate: Gate) -> None:
+        self.store = store
+        self.gate = gate
+
+    def is_committed(self, batch_id: str) -> bool:
+        literal = RdfLiteral(batch_id)
+        return any(True for _ in self.store.quads(None, vocab.BATCH_ID, literal, CATALOG_GRAPH))
+
+    def ingest(
+        self, batch: Batch, *, progress: Callable[[int], None] | None = None
+    ) -> CommitResult:
+        """Validate and commit ``batch``; raise :class:`ValidationFailed` with the report."""
+        started = time.perf_counter()
+        if not batch.replace and self.is_committed(batch.id):
+            return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
+        ignore = (batch.graph,) if batch.replace else ()
+        if batch.bulk is None:
+            triples = list(batch.triples)
+            report = self.gate.check_triples(triples, self.store, ignore=ignore).report
+            _raise_if_rejected(batch, report)
+            catalog = provenance(batch, len(triples), datetime.now(UTC))
+            self.store.commit(batch.graph, triples, catalog, replace=batch.replace)
+            count = len(triples)
+        else:
+            bulk = batch.bulk
+            outcome: list[Checked] = []
+
+            def check() -> None:
+                checked = self.gate.check_file(bulk, self.store, ignore=ignore)
+                outcome.append(checked)
+                _raise_if_rejected(batch, checked.report)
+
+            def catalog() -> list[Triple]:
+                return provenance(batch, outcome[0].triple_count, datetime.now(UTC))
+
+            self.store.bulk_commit(
+                batch.graph,
+                bulk.path,
+                bulk.rdf_format,
+                _Deferred(catalog),
+                check,
+                base_iri=bulk.base_iri,
+                progress=progress,
+            )
+            report, count = outcome[0].report, outcome[0].triple_count
+        return CommitResult(
+            batch.id, batch.graph, "committed", count, report, time.perf_counter() - started
+        )
+
+
+class _Deferred:
+    """An iterable computed when first iterated: the catalog entry of a bulk load is written
+    after the load, when the gate has counted its triples."""
+
+    def __init__(self, produce: Callable[[], list[Triple]]) -> None:
+        self._produce = produce
+
+    def __iter__(self) -> Iterator[Triple]:
+        return iter(self._produce())
+
+
+def _raise_if_rejected(batch: Batch, report: Report) -> None:
+    violations = report.violations()
+    if not violations:
+        return
+    located = report.with_locations(batch.locations)
+    first = located.violations()[0]
+    where = f" ({first.source_location})" if first.source_location else ""
+    raise ValidationFailed(
+        f"batch {batch.id} rejected: {len(violations)} violation(s); first: "
+        f"{first.focus_node} {first.result_path or ''}: {first.message}{where}",
+        report=located.to_json(),
+    )

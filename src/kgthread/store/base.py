@@ -1,0 +1,111 @@
+"""The ``GraphStore`` interface: what the pipeline and the serving layer may ask of a store.
+
+It is small on purpose, so that it can be implemented over the SPARQL 1.1 Protocol and the
+Graph Store Protocol as well as over embedded Oxigraph: SPARQL queries and updates, pattern
+reads, and whole-graph writes that commit together with the batch's catalog entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, TypeAlias
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+)
+
+from kgthread.ids import DATA_BASE
+
+Term: TypeAlias = NamedNode | BlankNode | Literal
+Subject: TypeAlias = NamedNode | BlankNode
+QueryResult: TypeAlias = QuerySolutions | QueryTriples | QueryBoolean
+
+CATALOG_GRAPH = NamedNode(DATA_BASE + "catalog")
+"""The named graph holding one ``kgt:IngestBatch`` activity per committed batch."""
+
+
+class GraphStore(Protocol):
+    """A quad store holding one named graph per batch plus the catalog graph."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Run a query. With no ``default_graph`` the default graph is the union of all
+        committed graphs; graphs being written are never visible."""
+        ...
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update as one transaction (the gate has already passed it)."""
+        ...
+
+    def quads(
+        self,
+        subject: Subject | None = None,
+        predicate: NamedNode | None = None,
+        obj: Term | None = None,
+        graph: NamedNode | None = None,
+    ) -> Iterator[Quad]:
+        """Committed quads matching a pattern (``None`` is a wildcard)."""
+        ...
+
+    def graph_names(self) -> list[NamedNode]:
+        """The committed named graphs."""
+        ...
+
+    def contains_graph(self, graph: NamedNode) -> bool: ...
+
+    def commit(
+        self,
+        graph: NamedNode,
+        triples: Iterable[Triple],
+        catalog: Iterable[Triple],
+        *,
+        replace: bool = False,
+    ) -> None:
+        """Add ``triples`` to ``graph`` and ``catalog`` to the catalog graph, all or nothing.
+        With ``replace`` the graph's previous content is dropped in the same transaction."""
+        ...
+
+    def bulk_commit(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        catalog: Iterable[Triple],
+        check: Callable[[], None],
+        *,
+        base_iri: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Load a large triples file into a new ``graph`` on the fast path while ``check``
+        runs; commit only if both succeed. ``catalog`` is read after ``check`` returns. The
+        graph stays invisible until committed, and a crash before the catalog entry is
+        written is undone at the next open."""
+        ...
+
+    def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:
+        """Remove a graph (and the catalog entries given) in one transaction."""
+        ...
+
+    def dump(self, graph: NamedNode | None, rdf_format: RdfFormat) -> bytes:
+        """Serialise one graph, or all committed graphs with ``None`` (quad formats)."""
+        ...
+
+    def triple_count(self) -> int: ...
+
+    def close(self) -> None: ...

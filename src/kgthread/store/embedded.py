@@ -1,0 +1,317 @@
+"""``GraphStore`` over embedded Oxigraph (pyoxigraph) on disk: the default store.
+
+One writer at a time (a lock), any number of readers: pyoxigraph releases the GIL while it
+evaluates, so reads on a thread pool run in parallel. Graphs being bulk-loaded are hidden
+from readers by naming the committed graphs as the query dataset until the load commits;
+a crash mid-load leaves a graph with no catalog entry, which :meth:`open` removes.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, Any
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    serialize,
+)
+
+from kgthread.errors import (
+    BadRequest,
+    KgthreadError,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    StoreLocked,
+    StoreUnavailable,
+)
+from kgthread.store import data_blocks
+from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term
+from kgthread.vocab import TARGET_GRAPH
+
+
+class EmbeddedStore:
+    """Oxigraph on disk (``path``) or in memory (``path=None``, for tests and scratch use)."""
+
+    def __init__(self, store: Store, path: Path | None) -> None:
+        self._store = store
+        self.path = path
+        self._write_lock = threading.Lock()
+        self._pending: set[NamedNode] = set()
+        self.recovered_graphs: list[NamedNode] = self._recover()
+
+    @classmethod
+    def open(cls, path: Path | None) -> EmbeddedStore:
+        """Open (creating if needed) the store folder; a folder in use elsewhere is refused."""
+        if path is None:
+            return cls(Store(), None)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            store = Store(str(path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"store folder {path} is in use by another process "
+                    "(stop the other kgthread process or choose another --data folder)",
+                    path=str(path),
+                ) from exc
+            raise StoreUnavailable(f"cannot open store folder {path}: {exc}") from exc
+        return cls(store, path)
+
+    # -- recovery -------------------------------------------------------------------------
+
+    def _catalogued_graphs(self) -> set[NamedNode]:
+        graphs: set[NamedNode] = set()
+        for quad in self._store.quads_for_pattern(None, TARGET_GRAPH, None, CATALOG_GRAPH):
+            if isinstance(quad.object, NamedNode):
+                graphs.add(quad.object)
+        return graphs
+
+    def _recover(self) -> list[NamedNode]:
+        """Drop graphs that have no catalog entry: leftovers of a load that did not commit."""
+        catalogued = self._catalogued_graphs()
+        leftovers = [
+            g
+            for g in self._store.named_graphs()
+            if isinstance(g, NamedNode) and g != CATALOG_GRAPH and g not in catalogued
+        ]
+        for graph in leftovers:
+            self._store.remove_graph(graph)
+        return leftovers
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _visible_graphs(self) -> list[NamedNode]:
+        return [
+            g
+            for g in self._store.named_graphs()
+            if isinstance(g, NamedNode) and g not in self._pending
+        ]
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        subs: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
+            Variable(k): v for k, v in (substitutions or {}).items()
+        }
+        pending = bool(self._pending)
+        try:
+            if default_graph is None and not pending:
+                return self._store.query(
+                    sparql,
+                    base_iri=base_iri,
+                    use_default_graph_as_union=True,
+                    named_graphs=_graph_list(named_graphs),
+                    substitutions=subs or None,
+                )
+            visible = self._visible_graphs() if pending else []
+            dataset_default: list[NamedNode | BlankNode | DefaultGraph] = (
+                [*default_graph] if default_graph is not None else [DefaultGraph(), *visible]
+            )
+            named = _graph_list(named_graphs) if named_graphs is not None else _graph_list(visible)
+            return self._store.query(
+                sparql,
+                base_iri=base_iri,
+                default_graph=dataset_default,
+                named_graphs=named,
+                substitutions=subs or None,
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(
+                _syntax_message(exc), line=exc.lineno, column=exc.offset
+            ) from exc
+        except (RuntimeError, ValueError) as exc:
+            raise BadRequest(f"query could not be evaluated: {exc}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"store read failed: {exc}") from exc
+
+    def quads(
+        self,
+        subject: Subject | None = None,
+        predicate: NamedNode | None = None,
+        obj: Term | None = None,
+        graph: NamedNode | None = None,
+    ) -> Iterator[Quad]:
+        pending = self._pending
+        for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
+            if not pending or quad.graph_name not in pending:
+                yield quad
+
+    def graph_names(self) -> list[NamedNode]:
+        return self._visible_graphs()
+
+    def contains_graph(self, graph: NamedNode) -> bool:
+        return graph not in self._pending and self._store.contains_named_graph(graph)
+
+    def dump(self, graph: NamedNode | None, rdf_format: RdfFormat) -> bytes:
+        if graph is None:
+            if self._pending:
+                quads = [q for q in self._store if q.graph_name not in self._pending]
+                return serialize(quads, format=rdf_format) or b""
+            return self._store.dump(format=rdf_format) or b""
+        return self._store.dump(format=rdf_format, from_graph=graph) or b""
+
+    def triple_count(self) -> int:
+        return len(self._store)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        with self._write_lock:
+            try:
+                self._store.update(sparql, base_iri=base_iri)
+            except SyntaxError as exc:
+                raise QuerySyntaxError(
+                    _syntax_message(exc), line=exc.lineno, column=exc.offset
+                ) from exc
+            except OSError as exc:
+                raise StoreUnavailable(f"store write failed: {exc}") from exc
+
+    def commit(
+        self,
+        graph: NamedNode,
+        triples: Iterable[Triple],
+        catalog: Iterable[Triple],
+        *,
+        replace: bool = False,
+    ) -> None:
+        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        quads.extend(Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog)
+        with self._write_lock:
+            try:
+                if replace:
+                    self._store.update(
+                        data_blocks.transaction(
+                            data_blocks.drop_graph(graph), data_blocks.insert_data(quads)
+                        )
+                    )
+                else:
+                    self._store.extend(quads)
+                    if not quads:
+                        self._store.add_graph(graph)
+            except OSError as exc:
+                raise StoreUnavailable(f"store write failed, nothing committed: {exc}") from exc
+
+    def bulk_commit(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        catalog: Iterable[Triple],
+        check: Callable[[], None],
+        *,
+        base_iri: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        with self._write_lock:
+            if self._store.contains_named_graph(graph):
+                raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
+            self._pending.add(graph)
+            try:
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-bulk") as pool:
+                    loading = pool.submit(
+                        self._bulk_load, graph, source, rdf_format, base_iri, progress
+                    )
+                    check_error: BaseException | None = None
+                    try:
+                        check()
+                    except BaseException as exc:
+                        check_error = exc
+                    load_error = loading.exception()
+                if check_error is not None or load_error is not None:
+                    self._store.remove_graph(graph)
+                    raise check_error or load_error  # type: ignore[misc]
+                # The catalog is read only now: it may describe what ``check`` counted.
+                self._store.extend(
+                    Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog
+                )
+            finally:
+                self._pending.discard(graph)
+
+    def _bulk_load(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        base_iri: str | None,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        try:
+            with source.open("rb") as raw:
+                reader: IO[bytes] = _ProgressReader(raw, progress) if progress else raw
+                self._store.bulk_load(
+                    input=reader, format=rdf_format, to_graph=graph, base_iri=base_iri
+                )
+        except SyntaxError as exc:
+            raise RdfSyntaxError(
+                f"{source.name}: {_syntax_message(exc)}",
+                file=str(source),
+                line=exc.lineno,
+                column=exc.offset,
+            ) from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"bulk load of {source.name} failed: {exc}") from exc
+
+    def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:
+        removals = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog_removals]
+        with self._write_lock:
+            try:
+                self._store.update(
+                    data_blocks.transaction(
+                        data_blocks.delete_data(removals) if removals else "",
+                        data_blocks.drop_graph(graph),
+                    )
+                )
+            except OSError as exc:
+                raise StoreUnavailable(f"store write failed, nothing dropped: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except OSError as exc:  # flushing is best effort: committed data is already durable
+            raise KgthreadError(f"store flush failed: {exc}") from exc
+        del self._store
+
+
+class _ProgressReader(io.RawIOBase, IO[bytes]):
+    """A binary reader that reports how many bytes the bulk loader has consumed."""
+
+    def __init__(self, raw: io.BufferedReader, progress: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._progress = progress
+        self._done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            self._done += count
+            self._progress(self._done)
+        return count or 0
+
+
+def _graph_list(graphs: Sequence[NamedNode] | None) -> list[NamedNode | BlankNode] | None:
+    return None if graphs is None else [*graphs]
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    return str(exc.msg if exc.msg else exc)
