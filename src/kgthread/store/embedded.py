@@ -9,6 +9,7 @@ a crash mid-load leaves a graph with no catalog entry, which :meth:`open` remove
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -134,9 +135,7 @@ class EmbeddedStore:
                 substitutions=subs or None,
             )
         except SyntaxError as exc:
-            raise QuerySyntaxError(
-                _syntax_message(exc), line=exc.lineno, column=exc.offset
-            ) from exc
+            raise _query_syntax_error(exc) from exc
         except (RuntimeError, ValueError) as exc:
             raise BadRequest(f"query could not be evaluated: {exc}") from exc
         except OSError as exc:
@@ -178,9 +177,7 @@ class EmbeddedStore:
             try:
                 self._store.update(sparql, base_iri=base_iri)
             except SyntaxError as exc:
-                raise QuerySyntaxError(
-                    _syntax_message(exc), line=exc.lineno, column=exc.offset
-                ) from exc
+                raise _query_syntax_error(exc) from exc
             except OSError as exc:
                 raise StoreUnavailable(f"store write failed: {exc}") from exc
 
@@ -313,5 +310,18 @@ def _graph_list(graphs: Sequence[NamedNode] | None) -> list[NamedNode | BlankNod
     return None if graphs is None else [*graphs]
 
 
+_POSITION = re.compile(r"(?:error at |line )(\d+)[:, column]+(\d+)")
+
+
 def _syntax_message(exc: SyntaxError) -> str:
     return str(exc.msg if exc.msg else exc)
+
+
+def _query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+    """pyoxigraph puts the query's line and column in the message ("error at 1:25: ...")."""
+    message = _syntax_message(exc)
+    line, column = exc.lineno, exc.offset
+    found = _POSITION.search(message)
+    if line is None and found:
+        line, column = int(found.group(1)), int(found.group(2))
+    return QuerySyntaxError(message, line=line, column=column)

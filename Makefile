@@ -1,0 +1,56 @@
+# kgthread: `make demo` serves a sample factory, `make test` runs every check.
+# Both set everything up first, from a fresh clone on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data
+SCALE ?= 50000
+SEED ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test setup system-deps lint typecheck imports pytest bench clean
+
+demo: setup
+	@mkdir -p $(DATA)/sample
+	@test -f $(DATA)/sample/factory-$(SCALE)-$(SEED).nt || \
+		$(BIN)/kgthread sample --scale $(SCALE) --seed $(SEED) --out $(DATA)/sample/factory-$(SCALE)-$(SEED).nt
+	$(BIN)/kgthread --data $(DATA)/store load $(DATA)/sample/factory-$(SCALE)-$(SEED).nt
+	$(BIN)/kgthread --data $(DATA)/store serve --host $(HOST) --port $(PORT)
+
+test: setup lint typecheck imports pytest
+
+setup: system-deps $(STAMP)
+
+# HermiT (the OWL reasoner the ontology tests run through owlready2) needs a Java runtime.
+system-deps:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing a Java runtime for HermiT"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck:
+	$(BIN)/mypy src
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,223 @@
+"""The ``kgthread`` command: serve, load, sample, query, validate.
+
+Exit codes follow pySHACL: 0 success (or conforms), 1 data does not conform, 2 any other
+error. Errors print one line naming the file, line or focus node; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from kgthread import __version__
+from kgthread.config import Settings
+from kgthread.errors import BadRequest, KgthreadError, ValidationFailed
+from kgthread.gate import Gate
+from kgthread.ingest.batch import BulkFile
+from kgthread.ingest.pipeline import Pipeline
+from kgthread.ingest.rdf_files import batch_from_file, format_of
+from kgthread.store.embedded import EmbeddedStore
+
+_RESULT_FORMATS = {
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+}
+_GRAPH_FORMATS = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgthread", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"kgthread {__version__}")
+    parser.add_argument("--data", type=Path, help="store folder (default: $KGTHREAD_DATA)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve SPARQL, Graph Store and REST over HTTP")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--enable-update", action="store_true", default=None)
+
+    load = commands.add_parser("load", help="load RDF files through the SHACL gate")
+    load.add_argument("files", nargs="+", type=Path)
+    load.add_argument("--format", help="RDF format or media type (default: by extension)")
+    load.add_argument("--batch-id", help="batch id (default: digest of the file)")
+    load.add_argument("--base-iri", help="base IRI for relative IRIs")
+
+    sample = commands.add_parser("sample", help="write a synthetic sample factory")
+    sample.add_argument("--scale", type=int, default=10_000, help="about how many triples")
+    sample.add_argument("--seed", type=int, default=1)
+    sample.add_argument("--out", type=Path, required=True, help="N-Triples file (.nt)")
+
+    query = commands.add_parser("query", help="run a SPARQL query against the store")
+    query.add_argument("sparql", help="the query text, or @FILE to read it from a file")
+    query.add_argument(
+        "--format", default=None, choices=sorted([*_RESULT_FORMATS, *_GRAPH_FORMATS])
+    )
+
+    validate = commands.add_parser("validate", help="check files against the shapes")
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--format", help="RDF format or media type (default: by extension)")
+    validate.add_argument("--engine", choices=["native", "pyshacl"], help="SHACL engine")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(data=args.data)
+        handler: Callable[[argparse.Namespace, Settings], int] = _HANDLERS[args.command]
+        return handler(args, settings)
+    except ValidationFailed as exc:
+        print(f"kgthread: {exc.message}", file=sys.stderr)
+        report = exc.detail.get("report")
+        if report:
+            print(json.dumps(report, indent=2), file=sys.stderr)
+        return exc.exit_code
+    except KgthreadError as exc:
+        print(f"kgthread: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from kgthread.api.app import create_app
+
+    settings = settings.with_(
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        enable_update=args.enable_update or settings.enable_update,
+    )
+    app = create_app(settings)
+    print(
+        f"kgthread {__version__}: serving {settings.data} on http://{settings.host}:{settings.port}"
+        " (SPARQL at /sparql, Graph Store at /store, API docs at /docs)",
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _load(args: argparse.Namespace, settings: Settings) -> int:
+    store = EmbeddedStore.open(settings.data)
+    try:
+        pipeline = Pipeline(store, Gate.default(settings.gate_engine))
+        for path in args.files:
+            batch = batch_from_file(
+                path,
+                rdf_format=args.format,
+                bulk_threshold=settings.bulk_threshold_bytes,
+                base_iri=args.base_iri,
+                batch_id=args.batch_id,
+            )
+            progress = _progress_printer(path) if batch.bulk is not None else None
+            result = pipeline.ingest(batch, progress=progress)
+            if progress is not None:
+                print(file=sys.stderr)
+            verb = "already loaded" if result.status == "duplicate" else "loaded"
+            rate = result.triple_count / result.seconds if result.seconds else 0.0
+            print(
+                f"{path.name}: {verb} as batch {result.batch_id} "
+                f"({result.triple_count} triples, {result.seconds:.2f} s, {rate:,.0f} triples/s)"
+            )
+    finally:
+        store.close()
+    return 0
+
+
+def _progress_printer(path: Path) -> Callable[[int], None]:
+    total = max(path.stat().st_size, 1)
+    last = [0.0]
+
+    def report(done: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.5 or done >= total:
+            last[0] = now
+            print(
+                f"\r{path.name}: {100 * done / total:5.1f}% ({done >> 20} of {total >> 20} MiB)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return report
+
+
+def _sample(args: argparse.Namespace, settings: Settings) -> int:
+    from kgthread.sample import generate
+
+    summary = generate(args.scale, args.seed, args.out)
+    print(f"{args.out}: {summary.triples} triples (seed {args.seed})")
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    text = args.sparql
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    store = EmbeddedStore.open(settings.data)
+    try:
+        result = store.query(text)
+        out = sys.stdout.buffer
+        if isinstance(result, QuerySolutions | QueryBoolean):
+            fmt = _RESULT_FORMATS.get(args.format or "json")
+            if fmt is None:
+                raise BadRequest(f"--format {args.format} is for graphs; use json, xml, csv, tsv")
+            out.write(result.serialize(format=fmt) or b"")
+        else:
+            graph_format = _GRAPH_FORMATS.get(args.format or "turtle")
+            if graph_format is None:
+                raise BadRequest(f"--format {args.format} is for results; use turtle, ntriples")
+            out.write(result.serialize(format=graph_format) or b"")
+        out.flush()
+    finally:
+        store.close()
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    gate = Gate.default(args.engine or settings.gate_engine)
+    conforms = True
+    for path in args.files:
+        bulk = BulkFile(path, format_of(path, args.format), path.resolve().as_uri())
+        if not path.is_file():
+            raise BadRequest(f"{path}: no such file")
+        checked = gate.check_file(bulk, None)
+        report = checked.report
+        if report.conforms:
+            print(f"{path.name}: conforms ({checked.triple_count} triples)")
+        else:
+            conforms = False
+            print(f"{path.name}: does not conform ({len(report.results)} results)")
+            for result in report.results:
+                print(
+                    f"  {result.severity.rsplit('#', 1)[-1]}: {result.focus_node}"
+                    f" {result.result_path or ''}: {result.message}"
+                )
+    return 0 if conforms else 1
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "serve": _serve,
+    "load": _load,
+    "sample": _sample,
+    "query": _query,
+    "validate": _validate,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())
