@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 
 from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -37,6 +39,9 @@ from kgthread.validation import Report, ShapesGraph, validate
 BATCH_GRAPH = NamedNode("urn:kgthread:gate:batch")
 CONTEXT_GRAPH = NamedNode("urn:kgthread:gate:context")
 ONTOLOGY_GRAPH = NamedNode("urn:kgthread:gate:ontology")
+
+Ignored = Collection[NamedNode | DefaultGraph]
+"""Graphs whose stored content the gate must not use as context (the ones being rewritten)."""
 
 
 @cache
@@ -79,7 +84,7 @@ class Gate:
         triples: Iterable[Triple],
         store: GraphStore | None,
         *,
-        ignore: Collection[NamedNode] = (),
+        ignore: Ignored = (),
     ) -> Checked:
         """Validate in-memory triples; ``ignore`` names graphs whose stored content does not
         count (the graphs a replacing write overwrites)."""
@@ -88,7 +93,7 @@ class Gate:
         return self._validate(scratch, store, ignore)
 
     def check_file(
-        self, bulk: BulkFile, store: GraphStore | None, *, ignore: Collection[NamedNode] = ()
+        self, bulk: BulkFile, store: GraphStore | None, *, ignore: Ignored = ()
     ) -> Checked:
         """Validate a triples file without keeping Python objects for its statements."""
         scratch = self._scratch()
@@ -113,16 +118,14 @@ class Gate:
         scratch.extend(_class_hierarchy(assets.ontology_file()))
         return scratch
 
-    def _validate(
-        self, scratch: Store, store: GraphStore | None, ignore: Collection[NamedNode]
-    ) -> Report:
+    def _validate(self, scratch: Store, store: GraphStore | None, ignore: Ignored) -> Checked:
+        count = sum(1 for _ in scratch.quads_for_pattern(None, None, None, BATCH_GRAPH))
         if store is not None and store.graph_names():
             scratch.extend(self._context(scratch, store, ignore))
-        return validate(scratch, self.shapes, focus_graph=BATCH_GRAPH, engine=self.engine)
+        report = validate(scratch, self.shapes, focus_graph=BATCH_GRAPH, engine=self.engine)
+        return Checked(report, count)
 
-    def _context(
-        self, scratch: Store, store: GraphStore, ignore: Collection[NamedNode]
-    ) -> list[Quad]:
+    def _context(self, scratch: Store, store: GraphStore, ignore: Ignored) -> list[Quad]:
         context: list[Quad] = []
 
         def keep(quads: Iterable[Quad]) -> None:
@@ -143,7 +146,7 @@ class Gate:
         return context
 
 
-_Subs = dict[Variable, NamedNode | Literal]
+_Subs = dict[Variable, NamedNode | BlankNode | Literal | Triple]
 
 
 def _batch() -> _Subs:

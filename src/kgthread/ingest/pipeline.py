@@ -81,14 +81,14 @@ class Pipeline:
                 outcome.append(checked)
                 _raise_if_rejected(batch, checked.report)
 
-            def catalog() -> list[Triple]:
+            def deferred_catalog() -> list[Triple]:
                 return provenance(batch, outcome[0].triple_count, datetime.now(UTC))
 
             self.store.bulk_commit(
                 batch.graph,
                 bulk.path,
                 bulk.rdf_format,
-                _Deferred(catalog),
+                _Deferred(deferred_catalog),
                 check,
                 base_iri=bulk.base_iri,
                 progress=progress,

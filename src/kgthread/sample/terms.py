@@ -9,6 +9,7 @@ through :func:`iri`; their keys are percent-encoded there, so no escaping is nee
 from __future__ import annotations
 
 import time
+from functools import cache
 from typing import Final
 
 from pyoxigraph import NamedNode
@@ -100,6 +101,7 @@ class _Vocab:
 V: Final = _Vocab()
 
 
+@cache
 def qudt(code: str) -> str:
     """A rendered QUDT unit IRI, e.g. ``qudt("MilliM")``."""
     return iri(vocab.unit(code))

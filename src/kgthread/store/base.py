@@ -13,6 +13,7 @@ from typing import Protocol, TypeAlias
 
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -58,9 +59,10 @@ class GraphStore(Protocol):
         subject: Subject | None = None,
         predicate: NamedNode | None = None,
         obj: Term | None = None,
-        graph: NamedNode | None = None,
+        graph: NamedNode | DefaultGraph | None = None,
     ) -> Iterator[Quad]:
-        """Committed quads matching a pattern (``None`` is a wildcard)."""
+        """Committed quads matching a pattern (``None`` is a wildcard; ``DefaultGraph()``
+        matches the store's own default graph only)."""
         ...
 
     def graph_names(self) -> list[NamedNode]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import DefaultGraph, NamedNode, Quad
 
 _SEPARATOR = " ;\n"
 
@@ -29,7 +29,10 @@ def _grouped(quads: Iterable[Quad]) -> dict[str, list[str]]:
 def _data_block(keyword: str, quads: Iterable[Quad]) -> str:
     parts = [keyword, " {\n"]
     for graph, lines in _grouped(quads).items():
-        parts.extend(("GRAPH ", graph, " {\n", "\n".join(lines), "\n}\n"))
+        if graph == str(DefaultGraph()):  # the store's default graph takes no GRAPH block
+            parts.extend(("\n".join(lines), "\n"))
+        else:
+            parts.extend(("GRAPH ", graph, " {\n", "\n".join(lines), "\n}\n"))
     parts.append("}")
     return "".join(parts)
 
@@ -43,8 +46,15 @@ def delete_data(quads: Iterable[Quad]) -> str:
     return _data_block("DELETE DATA", quads)
 
 
-def drop_graph(graph: NamedNode) -> str:
+def drop_graph(graph: NamedNode | DefaultGraph) -> str:
+    if isinstance(graph, DefaultGraph):
+        return "DROP SILENT DEFAULT"
     return "DROP SILENT GRAPH " + str(graph)
+
+
+def create_graph(graph: NamedNode) -> str:
+    """Make an empty named graph exist (SPARQL ``CREATE``, Graph Store ``PUT`` of nothing)."""
+    return "CREATE SILENT GRAPH " + str(graph)
 
 
 def transaction(*operations: str) -> str:

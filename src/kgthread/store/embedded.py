@@ -146,7 +146,7 @@ class EmbeddedStore:
         subject: Subject | None = None,
         predicate: NamedNode | None = None,
         obj: Term | None = None,
-        graph: NamedNode | None = None,
+        graph: NamedNode | DefaultGraph | None = None,
     ) -> Iterator[Quad]:
         pending = self._pending
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
@@ -178,6 +178,8 @@ class EmbeddedStore:
                 self._store.update(sparql, base_iri=base_iri)
             except SyntaxError as exc:
                 raise _query_syntax_error(exc) from exc
+            except (RuntimeError, ValueError) as exc:
+                raise BadRequest(f"update could not be evaluated, nothing written: {exc}") from exc
             except OSError as exc:
                 raise StoreUnavailable(f"store write failed: {exc}") from exc
 

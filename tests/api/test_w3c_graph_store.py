@@ -1,0 +1,34 @@
+"""The W3C Graph Store Protocol tests (indirect identification) against a live server.
+
+Paths starting ``/gsp`` go to ``/store``. ``manifest-direct.ttl`` is not run: kgthread
+identifies graphs indirectly only (``?graph=<iri>``), since its graph IRIs are minted
+identifiers on another host, not URLs under the server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from api.http_manifest import HttpTest, problems, read_manifest, send
+from api.live_server import LiveFactory
+from kgthread.assets import shared_data_dir
+
+MANIFEST = shared_data_dir() / "w3c" / "sparql11-graph-store-protocol" / "manifest-indirect.ttl"
+PREFIXES = {"/gsp": "/store"}
+
+pytestmark = pytest.mark.skipif(
+    not MANIFEST.is_file(), reason=f"W3C Graph Store manifest not found at {MANIFEST}"
+)
+
+
+def _tests() -> list[HttpTest]:
+    return read_manifest(MANIFEST) if MANIFEST.is_file() else []
+
+
+@pytest.mark.parametrize("test", _tests(), ids=lambda t: t.id)
+def test_graph_store(test: HttpTest, live_factory: LiveFactory) -> None:
+    live = live_factory()
+    variables: dict[str, str] = {}
+    for step in test.steps:
+        response = send(live.client, step, PREFIXES, variables)
+        assert problems(step, response, variables) == [], f"{test.name}: {step.method} {step.path}"

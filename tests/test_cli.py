@@ -1,0 +1,106 @@
+"""The ``kgthread`` command: exit codes 0/1/2, one-line errors, the lock between processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from factories import product, unit
+from kgthread.cli import main
+
+CLI = shutil.which("kgthread", path=str(Path(sys.executable).parent)) or "kgthread"
+
+
+def _nt(path: Path, triples: list[object]) -> Path:
+    path.write_text("".join(f"{t} .\n" for t in triples), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    return _nt(tmp_path / "good.nt", [*product("P-1"), *unit("P-1", "A", "SN-1")])
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    return _nt(tmp_path / "bad.nt", unit("P-9", "A", "SN-1"))
+
+
+def test_validate_exit_codes_follow_pyshacl(
+    good: Path, bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(good)]) == 0
+    assert "conforms" in capsys.readouterr().out
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "does not conform" in out and "SN-1" in out
+    assert main(["validate", str(tmp_path / "missing.nt")]) == 2
+
+
+def test_load_then_query(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "store")
+    assert main(["--data", data, "load", str(good)]) == 0
+    assert "loaded as batch" in capsys.readouterr().out
+    assert main(["--data", data, "load", str(good)]) == 0
+    assert "already loaded" in capsys.readouterr().out
+    query = "SELECT ?serial WHERE { ?u <https://w3id.org/kgthread/ns#serialNumber> ?serial }"
+    assert main(["--data", data, "query", query, "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [b["serial"]["value"] for b in result["results"]["bindings"]] == ["SN-1"]
+    assert main(["--data", data, "query", query, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["serial", "SN-1"]
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1"
+    assert main(["--data", data, "query", construct, "--format", "ntriples"]) == 0
+    assert capsys.readouterr().out.strip().endswith(".")
+
+
+def test_refused_load_exits_1_with_report_and_stores_nothing(
+    bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "store")
+    assert main(["--data", data, "load", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "rejected" in err and "ClassConstraintComponent" in err
+    assert main(["--data", data, "query", "ASK { ?s ?p ?o }"]) == 0
+    assert json.loads(capsys.readouterr().out)["boolean"] is False
+
+
+def test_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "store")
+    assert main(["--data", data, "query", "SELECT * WHERE { ?s ?p }"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kgthread:") and "\n" not in err and "1:" in err
+    unknown = tmp_path / "data.xyz"
+    unknown.write_text("x", encoding="utf-8")
+    assert main(["--data", data, "load", str(unknown)]) == 2
+    assert "cannot tell the RDF format" in capsys.readouterr().err
+
+
+def test_second_process_on_one_store_gets_a_clear_error(good: Path, tmp_path: Path) -> None:
+    data = tmp_path / "store"
+    env = {**os.environ, "KGTHREAD_DATA": str(data)}
+    server = subprocess.Popen(
+        [CLI, "serve", "--port", "0"], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "LOCK").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        done = subprocess.run(
+            [CLI, "load", str(good)], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2
+        assert "in use by another process" in done.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,25 @@
+"""The W3C SHACL Core suite through the pyshacl adapter, for the native subset.
+
+pySHACL itself is tested upstream; this proves the adapter maps its reports (focus nodes,
+paths, shapes, values, blank nodes) onto the same model, entry for entry.
+"""
+
+from __future__ import annotations
+
+import pytest
+from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
+
+from kgthread.validation import validate
+
+SUPPORTED = [
+    c for c in cases() if c.conforms is not None and not c.shapes().unsupported_features()
+]
+
+
+@pytest.mark.skipif(not SUPPORTED, reason=f"W3C SHACL suite not found at {SUITE}")
+@pytest.mark.parametrize("case", SUPPORTED, ids=[c.name for c in SUPPORTED])
+def test_w3c_pyshacl_adapter(case: W3cCase) -> None:
+    report = validate(case.data_store(), case.shapes(), engine="pyshacl")
+    assert report.engine == "pyshacl"
+    assert report.conforms == case.conforms
+    assert actual_keys(report) == set(case.expected)
