@@ -40,13 +40,12 @@ def test_validate_exit_codes_follow_pyshacl(
     assert "conforms" in capsys.readouterr().out
     assert main(["validate", str(bad)]) == 1
     out = capsys.readouterr().out
-    assert "does not conform" in out and "SN-1" in out
+    assert "does not conform" in out
+    assert "SN-1" in out
     assert main(["validate", str(tmp_path / "missing.nt")]) == 2
 
 
-def test_load_then_query(
-    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_load_then_query(good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "store")
     assert main(["--data", data, "load", str(good)]) == 0
     assert "loaded as batch" in capsys.readouterr().out
@@ -69,16 +68,21 @@ def test_refused_load_exits_1_with_report_and_stores_nothing(
     data = str(tmp_path / "store")
     assert main(["--data", data, "load", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "rejected" in err and "ClassConstraintComponent" in err
+    assert "rejected" in err
+    assert "ClassConstraintComponent" in err
     assert main(["--data", data, "query", "ASK { ?s ?p ?o }"]) == 0
     assert json.loads(capsys.readouterr().out)["boolean"] is False
 
 
-def test_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_one_line_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = str(tmp_path / "store")
     assert main(["--data", data, "query", "SELECT * WHERE { ?s ?p }"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("kgthread:") and "\n" not in err and "1:" in err
+    assert err.startswith("kgthread:")
+    assert "\n" not in err
+    assert "1:" in err
     unknown = tmp_path / "data.xyz"
     unknown.write_text("x", encoding="utf-8")
     assert main(["--data", data, "load", str(unknown)]) == 2
@@ -88,9 +92,7 @@ def test_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.CaptureF
 def test_second_process_on_one_store_gets_a_clear_error(good: Path, tmp_path: Path) -> None:
     data = tmp_path / "store"
     env = {**os.environ, "KGTHREAD_DATA": str(data)}
-    server = subprocess.Popen(
-        [CLI, "serve", "--port", "0"], env=env, stderr=subprocess.DEVNULL
-    )
+    server = subprocess.Popen([CLI, "serve", "--port", "0"], env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while not (data / "LOCK").exists() and time.monotonic() < deadline:

@@ -41,7 +41,7 @@ class Parameter:
         """The RDF term for a raw value, or :class:`BadRequest` naming the parameter."""
         try:
             if self.type == "iri":
-                if not raw or any(ch in raw for ch in "<>\"{}|^`\\ \n\t") or ":" not in raw:
+                if not raw or any(ch in raw for ch in '<>"{}|^`\\ \n\t') or ":" not in raw:
                     raise ValueError(raw)
                 return NamedNode(raw)
             if self.type == "integer":

@@ -31,7 +31,11 @@ def pipeline(store: EmbeddedStore) -> Pipeline:
 def _batch(triples: list[Triple], name: str, **extra: object) -> Batch:
     data = "\n".join(str(t) for t in triples).encode()
     return Batch(
-        "test", "1", [Source.of_bytes(name, data)], triples=triples, **extra  # type: ignore[arg-type]
+        "test",
+        "1",
+        [Source.of_bytes(name, data)],
+        triples=triples,
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -128,9 +132,9 @@ def test_bulk_path_refuses_a_violating_file_and_leaves_no_trace(
 ) -> None:
     pipeline.ingest(_batch(product("P-1"), "p.ttl"))
     before = _dump(store)
-    triples = unit("P-1", "A", "SN-1") + [
-        Triple(ids.unit("P-1", "SN-2"), vocab.SERIAL_NUMBER, Literal("SN-2"))
-    ] + unit("P-1", "B", "SN-3")  # revision B does not exist
+    no_revision = Triple(ids.unit("P-1", "SN-2"), vocab.SERIAL_NUMBER, Literal("SN-2"))
+    # SN-2 has no type-defining properties; SN-3 names revision B, which does not exist.
+    triples = [*unit("P-1", "A", "SN-1"), no_revision, *unit("P-1", "B", "SN-3")]
     path = tmp_path / "bad.nt"
     path.write_text(_turtle(triples), encoding="utf-8")
     with pytest.raises(ValidationFailed):
@@ -161,7 +165,7 @@ def test_malformed_rdf_names_file_and_line(
 def test_wrong_encoding_is_refused(pipeline: Pipeline, tmp_path: Path) -> None:
     path = tmp_path / "latin1.ttl"
     path.write_bytes('<urn:a> <urn:b> "Gehäuse" .\n'.encode("latin-1"))
-    with pytest.raises(RdfSyntaxError, match="latin1.ttl"):
+    with pytest.raises(RdfSyntaxError, match=r"latin1\.ttl"):
         pipeline.ingest(batch_from_file(path, bulk_threshold=1 << 30))
 
 

@@ -69,7 +69,8 @@ def test_graph_without_catalog_entry_is_removed_on_open(tmp_path: Path) -> None:
     # Simulate a crash mid bulk load: data written, catalog entry never written.
     raw = Store(str(folder))
     raw.bulk_load(
-        input=b"<urn:x> <urn:p> <urn:y> .", format=RdfFormat.N_TRIPLES,
+        input=b"<urn:x> <urn:p> <urn:y> .",
+        format=RdfFormat.N_TRIPLES,
         to_graph=ids.batch_graph("crashed"),
     )
     raw.flush()
@@ -103,7 +104,7 @@ def _write(path: Path, text: str) -> Path:
 
 
 def test_bulk_commit_is_invisible_until_committed(store: EmbeddedStore, tmp_path: Path) -> None:
-    lines = "".join(f"<urn:s{i}> <urn:p> \"{i}\" .\n" for i in range(20_000))
+    lines = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(20_000))
     source = _write(tmp_path / "big.nt", lines)
     graph = ids.batch_graph("bulk")
     seen_during_check: list[int] = []

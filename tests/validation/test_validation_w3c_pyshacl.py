@@ -7,13 +7,11 @@ paths, shapes, values, blank nodes) onto the same model, entry for entry.
 from __future__ import annotations
 
 import pytest
-from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
 
 from kgthread.validation import validate
+from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
 
-SUPPORTED = [
-    c for c in cases() if c.conforms is not None and not c.shapes().unsupported_features()
-]
+SUPPORTED = [c for c in cases() if c.conforms is not None and not c.shapes().unsupported_features()]
 
 
 @pytest.mark.skipif(not SUPPORTED, reason=f"W3C SHACL suite not found at {SUITE}")

@@ -20,6 +20,12 @@ SD_NS = "http://www.w3.org/ns/sparql-service-description#"
 SD_SERVICE = NamedNode(SD_NS + "Service")
 SD_SUPPORTED_LANGUAGE = NamedNode(SD_NS + "supportedLanguage")
 SD_UPDATE = NamedNode(SD_NS + "SPARQL11Update")
+PREFIXES = {
+    "sd": SD_NS,
+    "format": "http://www.w3.org/ns/formats/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+}
 
 
 @cache
@@ -49,5 +55,7 @@ def render(endpoint: str, accept: str | None, *, update_enabled: bool) -> tuple[
     """The description serialised in the format ``accept`` asks for, and its content type."""
     offer = negotiation.choose(accept, negotiation.GRAPH)
     assert isinstance(offer.format, RdfFormat)
-    body = serialize(triples(endpoint, update_enabled=update_enabled), format=offer.format)
+    described = triples(endpoint, update_enabled=update_enabled)
+    prefixes = PREFIXES if offer.format == RdfFormat.TURTLE else None
+    body = serialize(described, format=offer.format, prefixes=prefixes)
     return body or b"", offer.content_type

@@ -26,6 +26,7 @@ Semantics and limits (documented for users in the service description and README
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ def analyse(text: str, base_iri: str | None) -> Reach:
     try:
         algebra = translateUpdate(parseUpdate(text), base=base_iri)
     except Exception as exc:  # pyparsing and rdflib raise several unrelated types
+        precise = _oxigraph_syntax_error(text, base_iri)
+        if precise is not None:
+            raise precise from exc
         line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
         message = str(getattr(exc, "msg", None) or exc)
         raise QuerySyntaxError(
@@ -120,6 +124,27 @@ def analyse(text: str, base_iri: str | None) -> Reach:
             if isinstance(quads, Mapping) and any(isinstance(g, RdflibVariable) for g in quads):
                 all_graphs = True
     return Reach(frozenset(iris), all_graphs)
+
+
+# Appended to an update, this can never complete it (";" closes nothing, and ";;" is never
+# valid), so Oxigraph must fail to parse and executes nothing; an error before the suffix is
+# the user's, with Oxigraph's precise line and column.
+_NEVER_VALID = "\n;\n;"
+_POSITION = re.compile(r"\bat (\d+):(\d+)")
+
+
+def _oxigraph_syntax_error(text: str, base_iri: str | None) -> QuerySyntaxError | None:
+    """Oxigraph's own message for a syntax error in ``text`` (rdflib's name only the failing
+    operation), or ``None`` when Oxigraph reads ``text`` fine."""
+    try:
+        Store().update(text + _NEVER_VALID, base_iri=base_iri)
+    except SyntaxError as exc:
+        message = str(exc.msg or exc)
+        found = _POSITION.search(message)
+        if found and int(found.group(1)) <= text.count("\n") + 1:
+            return QuerySyntaxError(message, line=int(found.group(1)), column=int(found.group(2)))
+        return None
+    raise AssertionError("an update ending in ';;' parsed")  # pragma: no cover
 
 
 def _walk(value: object) -> Iterator[object]:
@@ -154,7 +179,7 @@ def rehearse(store: GraphStore, text: str, base_iri: str | None) -> dict[GraphNa
     try:
         scratch.update(text, base_iri=base_iri)
     except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc.msg or exc)) from exc
+        raise _oxigraph_syntax_error(text, base_iri) or QuerySyntaxError(str(exc.msg)) from exc
     except (OSError, RuntimeError, ValueError) as exc:
         raise BadRequest(f"update could not be evaluated, nothing written: {exc}") from exc
     after_names: set[GraphName] = {DEFAULT}

@@ -8,7 +8,9 @@ context). Both engines use this, so they judge exactly the same nodes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Store, Triple, Variable
 
@@ -17,6 +19,11 @@ from kgthread.validation.templates import template
 
 # A predicate that never occurs: binds ?inverse for shapes without an inverse path.
 NO_INVERSE = NamedNode("urn:kgthread:validation#noInversePath")
+
+# pyoxigraph releases the GIL while it evaluates, so target queries run in parallel.
+WORKERS = min(4, os.cpu_count() or 1)
+# (template stem, variable, bound term, inverse predicate): one target query.
+Query = tuple[str, str, Term, NamedNode]
 
 _FOCUS = Variable("focus")
 _BATCH = Variable("batch")
@@ -27,43 +34,50 @@ def focus_nodes(
     store: Store, tops: Iterable[TopShape], focus_graph: NamedNode | None
 ) -> dict[TopShape, frozenset[Term]]:
     """The focus nodes of each targeted shape (a node may belong to several shapes)."""
-    memo: dict[tuple[str, Term, NamedNode], frozenset[Term]] = {}
-
-    def run(name: str, variable: str, value: Term, inverse: NamedNode) -> frozenset[Term]:
-        key = (name, value, inverse)
-        if key not in memo:
-            substitutions: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
-                Variable(variable): value
-            }
-            if focus_graph is not None:
-                name = name + "_batch"
-                substitutions[_BATCH] = focus_graph
-                substitutions[_INVERSE] = inverse
-            solutions = store.query(
-                template(name), substitutions=substitutions, use_default_graph_as_union=True
-            )
-            assert isinstance(solutions, QuerySolutions)
-            memo[key] = frozenset(_terms(s[_FOCUS] for s in solutions))
-        return memo[key]
-
-    found: dict[TopShape, frozenset[Term]] = {}
+    plans: dict[TopShape, list[Query]] = {}
     for top in tops:
-        nodes: set[Term] = set()
         targets = top.targets
+        queries: list[Query] = []
         for inverse in top.inverse_predicates or (NO_INVERSE,):
-            for cls in targets.classes:
-                nodes |= run("target_class", "class", cls, inverse)
-            for predicate in targets.subjects_of:
-                nodes |= run("target_subjects_of", "predicate", predicate, inverse)
-            for predicate in targets.objects_of:
-                nodes |= run("target_objects_of", "predicate", predicate, inverse)
-            for node in targets.nodes:
-                # Whole-graph mode: a target node is a focus node even when absent from data.
-                nodes |= (
-                    {node} if focus_graph is None else run("target_node", "focus", node, inverse)
-                )
+            queries += [("target_class", "class", c, inverse) for c in targets.classes]
+            queries += [
+                ("target_subjects_of", "predicate", p, inverse) for p in targets.subjects_of
+            ]
+            queries += [("target_objects_of", "predicate", p, inverse) for p in targets.objects_of]
+            if focus_graph is not None:
+                queries += [("target_node", "focus", n, inverse) for n in targets.nodes]
+        plans[top] = queries
+    unique = list(dict.fromkeys(q for queries in plans.values() for q in queries))
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        answers = dict(
+            zip(unique, pool.map(lambda q: _run(store, q, focus_graph), unique), strict=True)
+        )
+    found: dict[TopShape, frozenset[Term]] = {}
+    for top, queries in plans.items():
+        nodes: set[Term] = set()
+        for query in queries:
+            nodes |= answers[query]
+        if focus_graph is None:
+            # Whole-graph mode: a target node is a focus node even when absent from data.
+            nodes.update(top.targets.nodes)
         found[top] = frozenset(nodes)
     return found
+
+
+def _run(store: Store, query: Query, focus_graph: NamedNode | None) -> frozenset[Term]:
+    name, variable, value, inverse = query
+    substitutions: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
+        Variable(variable): value
+    }
+    if focus_graph is not None:
+        name = name + "_batch"
+        substitutions[_BATCH] = focus_graph
+        substitutions[_INVERSE] = inverse
+    solutions = store.query(
+        template(name), substitutions=substitutions, use_default_graph_as_union=True
+    )
+    assert isinstance(solutions, QuerySolutions)
+    return frozenset(_terms(s[_FOCUS] for s in solutions))
 
 
 def _terms(values: Iterable[object]) -> Iterable[Term]:

@@ -3,12 +3,17 @@
 Focus nodes are written once into a scratch named graph of the caller's in-memory store
 (``<shape> kv:focus <node>``, and ``sh:in`` members under a key), so every constraint query
 joins against them instead of re-evaluating targets; the graph is removed before
-returning. Templates return violating rows only, so Python touches nothing but results.
+returning. Templates return violating rows only, so Python touches nothing but results,
+and the queries run on a small thread pool (Oxigraph evaluates without holding the GIL).
+The caller's store must not be validated by two calls at once (each adds its own scratch
+graph, but a whole-graph target query would see the other's).
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
 
@@ -22,6 +27,8 @@ from kgthread.validation.templates import template
 KV_FOCUS = NamedNode(KV_NS + "focus")
 KV_MEMBER = NamedNode(KV_NS + "member")
 SCRATCH_PREFIX = "urn:kgthread:validation:scratch:"
+# pyoxigraph releases the GIL while it evaluates, so queries run in parallel threads.
+WORKERS = min(4, os.cpu_count() or 1)
 
 _SCRATCH = Variable("scratch")
 _HOLDER = Variable("holder")
@@ -37,12 +44,16 @@ def validate_native(store: Store, shapes: ShapesGraph, focus_graph: NamedNode | 
     focus = {top.node: nodes for top, nodes in by_top.items()}
     scratch = NamedNode(SCRATCH_PREFIX + uuid.uuid4().hex)
     store.extend(_scratch_quads(plan, focus, scratch))
+    # Largest focus sets first, so the pool's threads finish together.
+    jobs = sorted(
+        ((check, holder) for check in plan.checks for holder in check.holders if focus.get(holder)),
+        key=lambda job: -len(focus[job[1]]),
+    )
     try:
         results: set[ValidationResult] = set()
-        for check in plan.checks:
-            for holder in check.holders:
-                if focus.get(holder):
-                    results.update(_run(store, check, holder, scratch))
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for found in pool.map(lambda job: _run(store, job[0], job[1], scratch), jobs):
+                results.update(found)
     finally:
         store.remove_graph(scratch)
     return Report.build(results, "native", sum(len(nodes) for nodes in by_top.values()))

@@ -21,6 +21,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
+from kgthread.errors import BadRequest
 from kgthread.validation.focus import focus_nodes
 from kgthread.validation.report import Report, ValidationResult
 from kgthread.validation.shapes import (
@@ -46,6 +47,7 @@ _PATH_FORMS = (
 def validate_pyshacl(store: Store, shapes: ShapesGraph, focus_graph: NamedNode | None) -> Report:
     """Validate with pySHACL (no inference, SHACL Core only) and map its report."""
     import pyshacl  # heavy import, paid only by callers of this engine
+    import pyshacl.errors
 
     by_top = focus_nodes(store, shapes.top_shapes, focus_graph)
     with warnings.catch_warnings(), _quiet_rdflib():
@@ -59,15 +61,20 @@ def validate_pyshacl(store: Store, shapes: ShapesGraph, focus_graph: NamedNode |
         else:
             restricted = {top.node: nodes for top, nodes in by_top.items()}
             shacl = _restricted_shapes(shapes, restricted)
-        _conforms, report_graph, _text = pyshacl.validate(
-            data,
-            shacl_graph=shacl,
-            inference="none",
-            advanced=False,
-            abort_on_first=False,
-            meta_shacl=False,
-            do_owl_imports=False,
-        )
+        try:
+            _conforms, report_graph, _text = pyshacl.validate(
+                data,
+                shacl_graph=shacl,
+                inference="none",
+                advanced=False,
+                abort_on_first=False,
+                meta_shacl=False,
+                do_owl_imports=False,
+            )
+        except pyshacl.errors.ReportableRuntimeError as err:
+            # e.g. "Cannot use sh:lessThan to compare a BlankNode" (the native engine reports
+            # such a pair as a violation, as SHACL says).
+            raise BadRequest(f"pyshacl cannot validate this data: {err.message}") from err
     results = set(_results(report_graph))
     return Report.build(results, "pyshacl", sum(len(nodes) for nodes in by_top.values()))
 
