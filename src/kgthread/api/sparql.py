@@ -24,6 +24,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutio
 
 from kgthread.api import negotiation, service_description
 from kgthread.api.deps import ServicesDep
+from kgthread.api.guard import refuse_service
 from kgthread.errors import (
     BadRequest,
     Forbidden,
@@ -88,6 +89,7 @@ async def sparql_post(request: Request, services: ServicesDep) -> Response:
 
 
 async def _query(request: Request, services: ServicesDep, text: str, params: Params) -> Response:
+    refuse_service(text)
     default_graph, named_graphs = _dataset(params)
     accept = request.headers.get("accept")
     run = partial(
