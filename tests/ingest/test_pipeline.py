@@ -178,3 +178,14 @@ def test_rdfxml_with_doctype_is_refused(pipeline: Pipeline, tmp_path: Path) -> N
     )
     with pytest.raises(RdfSyntaxError, match="DOCTYPE"):
         pipeline.ingest(batch_from_file(path, bulk_threshold=1 << 30))
+
+
+def test_the_provenance_the_pipeline_writes_passes_the_shapes() -> None:
+    from datetime import UTC, datetime
+
+    from kgthread.ingest.batch import provenance
+
+    batch = _batch(product("P-1"), "design.ttl")
+    checked = Gate.default().check_triples(provenance(batch, 5, datetime.now(UTC)), None)
+    assert checked.report.conforms, checked.report.to_json()
+    assert checked.report.focus_count >= 3  # the activity, its source document, its adapter

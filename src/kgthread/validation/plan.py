@@ -1,8 +1,8 @@
-"""Shapes compiled once into checks: (template, bound parameters, where the focus nodes are).
+"""Shapes compiled once into checks: one constraint of one shape, and who holds it.
 
 Compiling is pure Python over the shapes graph and is cached on it, so each batch pays
-only for the queries. A check names one ``.rq`` template per (component, path kind) and
-the RDF terms to bind in it; nothing here ever writes SPARQL text.
+only for evaluation. A check keeps its parameter value as an RDF term; the evaluator
+(``native``) turns checks into per-shape programs.
 """
 
 from __future__ import annotations
@@ -14,27 +14,26 @@ from pyoxigraph import Literal, NamedNode
 from kgthread.validation.shapes import PropertyPath, ShapeNode, ShapesGraph, Term, TopShape
 from kgthread.vocab import SH_NS
 
-KV_NS = "urn:kgthread:validation#"
 SH_VIOLATION = SH_NS + "Violation"
 
-# sh parameter -> (constraint component local name, template stem, template variable)
-PARAMETERS: dict[str, tuple[str, str, str]] = {
-    "class": ("ClassConstraintComponent", "class", "class"),
-    "datatype": ("DatatypeConstraintComponent", "datatype", "datatype"),
-    "nodeKind": ("NodeKindConstraintComponent", "node_kind", "kind"),
-    "minInclusive": ("MinInclusiveConstraintComponent", "min_inclusive", "bound"),
-    "maxInclusive": ("MaxInclusiveConstraintComponent", "max_inclusive", "bound"),
-    "minExclusive": ("MinExclusiveConstraintComponent", "min_exclusive", "bound"),
-    "maxExclusive": ("MaxExclusiveConstraintComponent", "max_exclusive", "bound"),
-    "minLength": ("MinLengthConstraintComponent", "min_length", "length"),
-    "maxLength": ("MaxLengthConstraintComponent", "max_length", "length"),
-    "hasValue": ("HasValueConstraintComponent", "has_value", "expected"),
-    "minCount": ("MinCountConstraintComponent", "min_count", "count"),
-    "maxCount": ("MaxCountConstraintComponent", "max_count", "count"),
-    "equals": ("EqualsConstraintComponent", "equals", "other"),
-    "disjoint": ("DisjointConstraintComponent", "disjoint", "other"),
-    "lessThan": ("LessThanConstraintComponent", "less_than", "other"),
-    "lessThanOrEquals": ("LessThanOrEqualsConstraintComponent", "less_than_or_equals", "other"),
+# sh parameter -> constraint component local name (sh:pattern and sh:in are added apart).
+PARAMETERS: dict[str, str] = {
+    "class": "ClassConstraintComponent",
+    "datatype": "DatatypeConstraintComponent",
+    "nodeKind": "NodeKindConstraintComponent",
+    "minInclusive": "MinInclusiveConstraintComponent",
+    "maxInclusive": "MaxInclusiveConstraintComponent",
+    "minExclusive": "MinExclusiveConstraintComponent",
+    "maxExclusive": "MaxExclusiveConstraintComponent",
+    "minLength": "MinLengthConstraintComponent",
+    "maxLength": "MaxLengthConstraintComponent",
+    "hasValue": "HasValueConstraintComponent",
+    "minCount": "MinCountConstraintComponent",
+    "maxCount": "MaxCountConstraintComponent",
+    "equals": "EqualsConstraintComponent",
+    "disjoint": "DisjointConstraintComponent",
+    "lessThan": "LessThanConstraintComponent",
+    "lessThanOrEquals": "LessThanOrEqualsConstraintComponent",
 }
 # Components whose results carry no sh:value (SHACL 4.2.1, 4.2.2, 4.8.3).
 NO_VALUE = frozenset({"minCount", "maxCount", "hasValue"})
@@ -45,16 +44,15 @@ class Check:
     """One constraint of one shape, run once per holder (a shape whose focus nodes it uses)."""
 
     parameter: str  # SHACL parameter local name, e.g. "minCount"
-    template: str  # .rq file stem, e.g. "min_count_pred"
     component: str  # full constraint component IRI
     shape: ShapeNode
     path: PropertyPath | None
-    bindings: tuple[tuple[str, Term], ...]  # template variable -> term (path and holder excluded)
-    argument: Term  # the parameter value, for messages
+    argument: Term  # the parameter value (sh:in: the list head)
     holders: tuple[ShapeNode, ...]
     severity: str
     message: str | None
-    members: tuple[Term, ...] = ()  # sh:in list, written to the scratch graph under the key
+    members: frozenset[Term] = frozenset()  # sh:in list members
+    flags: Term | None = None  # sh:flags of a sh:pattern check
 
     @property
     def has_value(self) -> bool:
@@ -83,17 +81,16 @@ def compile_plan(graph: ShapesGraph) -> Plan:
     for shape in graph.shapes:
         holders = ([shape] if shape in top_nodes else []) + parents.get(shape, [])
         if holders and not graph.is_deactivated(shape):
-            checks.extend(_shape_checks(graph, shape, tuple(dict.fromkeys(holders)), len(checks)))
+            checks.extend(_shape_checks(graph, shape, tuple(dict.fromkeys(holders))))
     plan = Plan(tops, tuple(checks))
     graph.cache["native-plan"] = plan
     return plan
 
 
 def _shape_checks(
-    graph: ShapesGraph, shape: ShapeNode, holders: tuple[ShapeNode, ...], numbered: int
+    graph: ShapesGraph, shape: ShapeNode, holders: tuple[ShapeNode, ...]
 ) -> list[Check]:
     path = graph.path(shape)
-    kind = "node" if path is None else ("inv" if path.inverse else "pred")
     severity = next(
         (o.value for o in graph.sh(shape, "severity") if isinstance(o, NamedNode)), None
     )
@@ -103,39 +100,27 @@ def _shape_checks(
     def add(
         parameter: str,
         component: str,
-        stem: str,
-        bindings: tuple[tuple[str, Term], ...],
         argument: Term,
-        members: tuple[Term, ...] = (),
+        members: frozenset[Term] = frozenset(),
+        flags: Term | None = None,
     ) -> None:
+        severe = severity or SH_VIOLATION
         checks.append(
             Check(
-                parameter,
-                f"{stem}_{kind}",
-                SH_NS + component,
-                shape,
-                path,
-                bindings,
-                argument,
-                holders,
-                severity or SH_VIOLATION,
-                message,
-                members,
+                parameter, SH_NS + component, shape, path, argument, holders, severe, message,
+                members, flags,
             )
         )
 
-    for parameter, (component, stem, variable) in PARAMETERS.items():
+    for parameter, component in PARAMETERS.items():
         for argument in graph.sh(shape, parameter):
             if not (parameter == "minCount" and _is_zero(argument)):  # minCount 0 never fails
-                add(parameter, component, stem, ((variable, argument),), argument)
+                add(parameter, component, argument)
     flags = next((o for o in graph.sh(shape, "flags") if isinstance(o, Literal)), Literal(""))
     for pattern in graph.sh(shape, "pattern"):
-        bindings = (("pattern", pattern), ("flags", flags))
-        add("pattern", "PatternConstraintComponent", "pattern", bindings, pattern)
+        add("pattern", "PatternConstraintComponent", pattern, flags=flags)
     for head in graph.sh(shape, "in"):
-        key = NamedNode(f"{KV_NS}in-{numbered + len(checks)}")
-        members = tuple(graph.rdf_list(head))
-        add("in", "InConstraintComponent", "in", (("key", key),), head, members)
+        add("in", "InConstraintComponent", head, frozenset(graph.rdf_list(head)))
     return checks
 
 
