@@ -70,7 +70,7 @@ def test_unknown_unit_gives_no_rows(loaded: tuple[EmbeddedStore, Any]) -> None:
 @pytest.mark.parametrize(
     "hostile",
     [
-        'x> } ; DROP ALL ; SELECT * { <y',
+        "x> } ; DROP ALL ; SELECT * { <y",
         "https://w3id.org/kgthread/id/unit/X/1> ?p ?o } #",
         "no-scheme",
         "urn:a\nb",

@@ -148,6 +148,8 @@ def test_bulk_path_refuses_a_violating_file_and_leaves_no_trace(
     [
         ("truncated.ttl", "<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> ", 2),
         ("garbage.nt", "<urn:a> <urn:b> <urn:c> .\n\x00\x01 garbage\n", 2),
+        ("bad-iri.nt", "<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> <http://exa mple.org/> .\n", 2),
+        ("bad-iri.ttl", "@prefix ex: <http://example.org/> .\n\nex:a ex:b <ht tp://x> .\n", 3),
     ],
 )
 def test_malformed_rdf_names_file_and_line(

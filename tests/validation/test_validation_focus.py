@@ -87,7 +87,7 @@ def test_batch_subject_typed_only_in_context_is_validated(
     assert report.results[0].constraint_component.endswith("#MinCountConstraintComponent")
 
 
-def test_scratch_graph_is_removed(
+def test_validation_leaves_the_store_unchanged(
     shapes: ShapesGraph, batch_graph: ox.NamedNode, context_graph: ox.NamedNode
 ) -> None:
     store = _store("ex:p2 a ex:Unit .", batch_graph, context_graph)

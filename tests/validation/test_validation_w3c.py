@@ -19,9 +19,9 @@ from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
 CASES = cases()
 
 # Known failures of the native engine, each with the reason. Empty: every supported entry
-# passes. (datatype-ill-formed passes only because Oxigraph stores the well-formed
+# passes. (datatype-ill-formed passes only because Oxigraph stores the ill-formed
 # "300"^^xsd:byte as "300"^^xsd:integer, which fails sh:datatype xsd:byte anyway; see
-# test_validation_datatypes.py.)
+# test_validation_values.py.)
 KNOWN_FAILURES: dict[str, str] = {}
 
 pytestmark = pytest.mark.skipif(not CASES, reason=f"W3C SHACL suite not found at {SUITE}")

@@ -1,4 +1,5 @@
-"""The SHACL gate's engines: a native one compiled to SPARQL over Oxigraph, and pySHACL.
+"""The SHACL gate's engines: a native one evaluated in Python over
+Oxigraph's indexes, and pySHACL.
 
 Both return the same ``Report``; the native engine is the default once the W3C SHACL Core
 tests it passes cover every constraint component the project's shapes use.

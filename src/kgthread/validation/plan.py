@@ -107,8 +107,16 @@ def _shape_checks(
         severe = severity or SH_VIOLATION
         checks.append(
             Check(
-                parameter, SH_NS + component, shape, path, argument, holders, severe, message,
-                members, flags,
+                parameter,
+                SH_NS + component,
+                shape,
+                path,
+                argument,
+                holders,
+                severe,
+                message,
+                members,
+                flags,
             )
         )
 
