@@ -119,7 +119,9 @@ class Gate:
         return scratch
 
     def _validate(self, scratch: Store, store: GraphStore | None, ignore: Ignored) -> Checked:
-        count = sum(1 for _ in scratch.quads_for_pattern(None, None, None, BATCH_GRAPH))
+        # Counted by the engine before context is added: the scratch store holds only the
+        # class hierarchy besides the batch.
+        count = len(scratch) - len(_class_hierarchy(assets.ontology_file()))
         if store is not None and store.graph_names():
             scratch.extend(self._context(scratch, store, ignore))
         report = validate(scratch, self.shapes, focus_graph=BATCH_GRAPH, engine=self.engine)
