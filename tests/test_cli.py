@@ -106,3 +106,17 @@ def test_second_process_on_one_store_gets_a_clear_error(good: Path, tmp_path: Pa
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_named_query_with_parameters(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "store")
+    assert main(["--data", data, "load", str(good)]) == 0
+    capsys.readouterr()
+    unit = "https://w3id.org/kgthread/id/unit/P-1/SN-1"
+    args = ["--data", data, "query", "--named", "recall", "--param", f"item={unit}"]
+    assert main([*args, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["item,unit,serialNumber,shipment,customer"]
+    assert main(["--data", data, "query", "--named", "recall", "--param", "item=not an iri"]) == 2
+    assert "parameter 'item'" in capsys.readouterr().err

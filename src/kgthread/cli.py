@@ -15,11 +15,13 @@ from pathlib import Path
 
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from kgthread import __version__
+from kgthread import __version__, queries
 from kgthread.config import Settings
 from kgthread.errors import BadRequest, KgthreadError, ValidationFailed
 from kgthread.gate import Gate
-from kgthread.ingest.batch import BulkFile
+from kgthread.ingest import adapters
+from kgthread.ingest.adapters import IngestOptions
+from kgthread.ingest.batch import BulkFile, class_counts
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file, format_of
 from kgthread.store.embedded import EmbeddedStore
@@ -61,9 +63,23 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", type=Path, required=True, help="N-Triples file (.nt)")
 
     query = commands.add_parser("query", help="run a SPARQL query against the store")
-    query.add_argument("sparql", help="the query text, or @FILE to read it from a file")
+    query.add_argument("sparql", nargs="?", help="the query text, or @FILE to read it from a file")
+    query.add_argument("--named", help="run the named query queries/NAME.rq instead")
+    query.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="named-query value"
+    )
     query.add_argument(
         "--format", default=None, choices=sorted([*_RESULT_FORMATS, *_GRAPH_FORMATS])
+    )
+
+    ingest = commands.add_parser("ingest", help="ingest source files with an adapter")
+    ingest.add_argument("adapter", help="adapter: " + ", ".join(adapters.names()))
+    ingest.add_argument("files", nargs="+", type=Path)
+    ingest.add_argument("--kind", help="record type, for the tabular adapter")
+    ingest.add_argument("--batch-id", help="batch id (default: digest of the sources)")
+    ingest.add_argument("--failsafe", action="store_true", help="skip malformed records")
+    ingest.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE", help="adapter option"
     )
 
     validate = commands.add_parser("validate", help="check files against the shapes")
@@ -139,6 +155,40 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    adapter = adapters.get(args.adapter)
+    options = IngestOptions(
+        agent="cli",
+        batch_id=args.batch_id,
+        kind=args.kind,
+        strict=not args.failsafe,
+        extra=_key_values(args.option),
+    )
+    store = EmbeddedStore.open(settings.data)
+    try:
+        pipeline = Pipeline(store, Gate.default(settings.gate_engine))
+        for batch in adapter.batches(args.files, options):
+            result = pipeline.ingest(batch)
+            verb = "already ingested" if result.status == "duplicate" else "ingested"
+            names = ", ".join(s.name or s.sha256[:12] for s in batch.sources)
+            print(f"{names}: {verb} as batch {result.batch_id} ({result.triple_count} triples)")
+            for cls, count in sorted(class_counts(batch.triples).items()):
+                print(f"  {count:>8} {cls}")
+    finally:
+        store.close()
+    return 0
+
+
+def _key_values(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadRequest(f"--option takes KEY=VALUE, not {pair!r}")
+        values[key] = value
+    return values
+
+
 def _progress_printer(path: Path) -> Callable[[int], None]:
     total = max(path.stat().st_size, 1)
     last = [0.0]
@@ -166,12 +216,18 @@ def _sample(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
-    text = args.sparql
+    if bool(args.sparql) == bool(args.named):
+        raise BadRequest("give either a query text or --named NAME")
+    named = queries.get(args.named) if args.named else None
+    text = args.sparql or ""
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
     store = EmbeddedStore.open(settings.data)
     try:
-        result = store.query(text)
+        if named is not None:
+            result = named.run(store, _key_values(args.param))
+        else:
+            result = store.query(text)
         out = sys.stdout.buffer
         if isinstance(result, QuerySolutions | QueryBoolean):
             fmt = _RESULT_FORMATS.get(args.format or "json")
@@ -217,6 +273,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "sample": _sample,
     "query": _query,
     "validate": _validate,
+    "ingest": _ingest,
 }
 
 if __name__ == "__main__":

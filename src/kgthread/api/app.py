@@ -13,7 +13,7 @@ import anyio
 from fastapi import FastAPI
 
 from kgthread import __version__
-from kgthread.api import errors, graph_store, sparql
+from kgthread.api import errors, graph_store, ingest, sparql
 from kgthread.api.deps import Services
 from kgthread.config import Settings
 from kgthread.gate import Gate
@@ -51,4 +51,5 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.include_router(ingest.router)
     return app

@@ -9,7 +9,7 @@ no-op; clients may choose their own id to make retries safe.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,6 +116,17 @@ def provenance(batch: Batch, triple_count: int, ended: datetime) -> list[Triple]
         if source.name:
             triples.append(Triple(document, vocab.SOURCE_FILE_NAME, Literal(source.name)))
     return triples
+
+
+def class_counts(triples: Iterable[Triple]) -> dict[str, int]:
+    """How many instances of each class (by local name) a batch declares: the summary the
+    CLI and REST print after an ingest."""
+    counts: dict[str, int] = {}
+    for triple in triples:
+        if triple.predicate == vocab.RDF_TYPE and isinstance(triple.object, NamedNode):
+            name = triple.object.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _timestamp(moment: datetime) -> Literal:

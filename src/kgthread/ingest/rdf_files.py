@@ -10,11 +10,13 @@ entity reads get in, and no RDF needs them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Triple, parse
 
 from kgthread.errors import RdfSyntaxError, UnsupportedFormat
+from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch, BulkFile, Source
 
 ADAPTER = "rdf"
@@ -109,3 +111,37 @@ def batch_from_file(
     base = base_iri or path.resolve().as_uri()
     triples = parse_triples(path.read_bytes(), fmt, path.name, base)
     return Batch(ADAPTER, ADAPTER_VERSION, sources, triples=triples, batch_id=batch_id, agent=agent)
+
+
+class RdfAdapter:
+    """RDF documents as batches: one file, one batch, in its own named graph."""
+
+    name = ADAPTER
+    version = ADAPTER_VERSION
+
+    def __init__(self, bulk_threshold: int = 16 * 1024 * 1024) -> None:
+        self.bulk_threshold = bulk_threshold
+
+    def batches(self, paths: Sequence[Path], options: IngestOptions) -> Iterator[Batch]:
+        for path in paths:
+            yield batch_from_file(
+                path,
+                rdf_format=options.extra.get("format"),
+                bulk_threshold=self.bulk_threshold,
+                base_iri=options.extra.get("base_iri"),
+                batch_id=options.batch_id if len(paths) == 1 else None,
+                agent=options.agent,
+            )
+
+    def upload(self, name: str, data: bytes, options: IngestOptions) -> Batch:
+        fmt = format_of(Path(name), options.extra.get("format"))
+        triples = parse_triples(data, fmt, name, options.extra.get("base_iri"))
+        source = Source.of_bytes(name, data)
+        return Batch(
+            ADAPTER,
+            ADAPTER_VERSION,
+            [source],
+            triples=triples,
+            batch_id=options.batch_id,
+            agent=options.agent,
+        )

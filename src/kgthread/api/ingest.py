@@ -1,0 +1,56 @@
+"""``POST /api/ingest/{adapter}``: upload a source document; it goes through the gate.
+
+The body is the document itself (its name in ``?name=``, which also tells formats apart
+by extension). The answer is 201 with the batch id and counts, 200 when the same batch was
+already committed, or 422 problem+json carrying the SHACL report.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from kgthread.api.deps import ServicesDep
+from kgthread.api.sparql import read_body
+from kgthread.errors import BadRequest
+from kgthread.ingest import adapters
+from kgthread.ingest.adapters import IngestOptions
+from kgthread.ingest.batch import class_counts
+
+router = APIRouter(prefix="/api", tags=["ingest"])
+
+_RESERVED = {"name", "batch_id", "kind", "failsafe"}
+
+
+@router.post(
+    "/ingest/{adapter}",
+    summary="Ingest one source document through the SHACL gate",
+    status_code=201,
+    responses={200: {"description": "already committed"}, 422: {"description": "refused"}},
+)
+async def ingest(
+    adapter: str,
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Query(description="document name; its extension tells the format")],
+    batch_id: Annotated[str | None, Query(description="client batch id, for safe retries")] = None,
+    kind: Annotated[str | None, Query(description="record type (tabular adapter)")] = None,
+    failsafe: Annotated[bool, Query(description="skip malformed records")] = False,
+) -> JSONResponse:
+    chosen = adapters.get(adapter)
+    body = await read_body(request, services.settings.max_upload_bytes)
+    if not body:
+        raise BadRequest("empty upload: send the document as the request body")
+    extra = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
+    options = IngestOptions(
+        agent="api", batch_id=batch_id, kind=kind, strict=not failsafe, extra=extra
+    )
+    batch = await anyio.to_thread.run_sync(partial(chosen.upload, name, body, options))
+    async with services.writer:
+        result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
+    payload: dict[str, Any] = {**result.to_json(), "classes": class_counts(batch.triples)}
+    return JSONResponse(payload, status_code=200 if result.status == "duplicate" else 201)
