@@ -1,0 +1,1 @@
+"""MES adapters: ISA-95 B2MML documents and tabular exports, mapped to the ontology."""

@@ -1,0 +1,1 @@
+"""OPC UA adapters: NodeSet2 information models and live subscription summaries."""
