@@ -123,11 +123,11 @@ class Gate:
         # class hierarchy besides the batch.
         count = len(scratch) - len(_class_hierarchy(assets.ontology_file()))
         if store is not None and store.graph_names():
-            scratch.extend(self._context(scratch, store, ignore))
+            self._add_context(scratch, store, ignore)
         report = validate(scratch, self.shapes, focus_graph=BATCH_GRAPH, engine=self.engine)
         return Checked(report, count)
 
-    def _context(self, scratch: Store, store: GraphStore, ignore: Ignored) -> list[Quad]:
+    def _add_context(self, scratch: Store, store: GraphStore, ignore: Ignored) -> None:
         context: list[Quad] = []
 
         def keep(quads: Iterable[Quad]) -> None:
@@ -139,13 +139,51 @@ class Gate:
 
         for node in _nodes(scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())):
             keep(store.quads(subject=node))
-        for predicate_iri in sorted(self.shapes.inverse_path_predicates()):
-            predicate = NamedNode(predicate_iri)
+        scratch.extend(context)
+        context.clear()
+        for predicate, classes in self.shapes.inverse_scope.items():
+            wanted = None if classes is None else _with_subclasses(classes)
             subs = _batch()
             subs[Variable("predicate")] = predicate
             for node in _nodes(scratch.query(_rq("inverse-objects.rq"), substitutions=subs)):
-                keep(store.quads(predicate=predicate, obj=node))
-        return context
+                # Only nodes a shape with this inverse path targets need their incoming
+                # edges: a lot consumed by thousands of units is not fetched for nothing.
+                if wanted is None or _typed(scratch, node) & wanted:
+                    keep(store.quads(predicate=predicate, obj=node))
+        scratch.extend(context)
+
+
+@cache
+def _subclass_index(ontology: Path) -> dict[NamedNode, frozenset[NamedNode]]:
+    """Each class with all its subclasses (reflexive, transitive), from the ontology."""
+    children: dict[NamedNode, set[NamedNode]] = {}
+    for quad in _class_hierarchy(ontology):
+        if isinstance(quad.subject, NamedNode) and isinstance(quad.object, NamedNode):
+            children.setdefault(quad.object, set()).add(quad.subject)
+    closed: dict[NamedNode, frozenset[NamedNode]] = {}
+    for root in children:
+        seen, todo = {root}, [root]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        closed[root] = frozenset(seen)
+    return closed
+
+
+def _with_subclasses(classes: Iterable[NamedNode]) -> frozenset[NamedNode]:
+    index = _subclass_index(assets.ontology_file())
+    return frozenset(sub for c in classes for sub in index.get(c, frozenset({c})))
+
+
+def _typed(scratch: Store, node: NamedNode) -> set[NamedNode]:
+    """The node's types as the batch and its context state them."""
+    return {
+        q.object
+        for q in scratch.quads_for_pattern(node, vocab.RDF_TYPE, None, None)
+        if isinstance(q.object, NamedNode)
+    }
 
 
 _Subs = dict[Variable, NamedNode | BlankNode | Literal | Triple]

@@ -223,6 +223,25 @@ class ShapesGraph:
             if isinstance(o, NamedNode)
         )
 
+    @functools.cached_property
+    def inverse_scope(self) -> dict[NamedNode, frozenset[NamedNode] | None]:
+        """For each inverse-path predicate, the target classes of the shapes using it, or
+        ``None`` when some such shape targets by other means (then every node counts)."""
+        scope: dict[NamedNode, set[NamedNode] | None] = {}
+        for top in self.top_shapes:
+            by_class_only = not (
+                top.targets.nodes or top.targets.subjects_of or top.targets.objects_of
+            )
+            for predicate in top.inverse_predicates:
+                known = scope.setdefault(predicate, set())
+                if known is None:
+                    continue
+                if by_class_only:
+                    known.update(top.targets.classes)
+                else:
+                    scope[predicate] = None
+        return {p: None if c is None else frozenset(c) for p, c in scope.items()}
+
     def constrained_predicates(self) -> frozenset[str]:
         """Predicate IRIs whose values validation reads: every path step, and the
         predicates named by sh:equals / sh:disjoint / sh:lessThan(OrEquals)."""
