@@ -33,6 +33,9 @@ class Settings:
         default=16 * 1024 * 1024, metadata={"env": "BULK_THRESHOLD_BYTES"}
     )
     read_threads: int = field(default=4, metadata={"env": "READ_THREADS"})
+    gate_memory_limit_bytes: int = field(
+        default=512 * 1024 * 1024, metadata={"env": "GATE_MEMORY_LIMIT_BYTES"}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

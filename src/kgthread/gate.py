@@ -113,6 +113,20 @@ class Gate:
             ) from exc
         return self._validate(scratch, store, ignore)
 
+    def check_loaded(self, loaded: Store, graph: NamedNode) -> Checked:
+        """Validate a batch already written (invisibly) into ``graph`` of ``loaded``, the
+        store's own engine: for files too large to copy into memory. The rest of that store
+        is the context, as it is for any batch."""
+        count = 0
+        subs: _Subs = {Variable("batch"): graph}
+        for row in _select(loaded.query(_rq("graph-size.rq"), substitutions=subs)):
+            count = int(row["triples"].value)
+        hierarchy = _class_hierarchy(assets.ontology_file())
+        report = validate(
+            loaded, self.shapes, focus_graph=graph, engine="native", hierarchy=hierarchy
+        )
+        return Checked(report, count)
+
     def _scratch(self) -> Store:
         scratch = Store()
         scratch.extend(_class_hierarchy(assets.ontology_file()))

@@ -191,3 +191,24 @@ def test_the_provenance_the_pipeline_writes_passes_the_shapes() -> None:
     checked = Gate.default().check_triples(provenance(batch, 5, datetime.now(UTC)), None)
     assert checked.report.conforms, checked.report.to_json()
     assert checked.report.focus_count >= 3  # the activity, its source document, its adapter
+
+
+def test_files_over_the_memory_limit_are_checked_in_place(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    """The one-copy path (validate where the bulk loader wrote) accepts and refuses as the
+    in-memory path does, and a refusal leaves no trace."""
+    pipeline = Pipeline(store, Gate.default(), gate_memory_limit=0)
+    pipeline.ingest(_batch(product("P-1"), "p.ttl"))
+    before = _dump(store)
+    bad = tmp_path / "bad.nt"
+    bad.write_text(_turtle(unit("P-1", "B", "SN-3")), encoding="utf-8")  # no revision B
+    with pytest.raises(ValidationFailed, match="SN-3"):
+        pipeline.ingest(batch_from_file(bad, bulk_threshold=0))
+    assert _dump(store) == before
+    good = tmp_path / "good.nt"
+    triples = [t for i in range(50) for t in unit("P-1", "A", f"SN-{i}")]
+    good.write_text(_turtle(triples), encoding="utf-8")
+    result = pipeline.ingest(batch_from_file(good, bulk_threshold=0))
+    assert (result.status, result.triple_count) == ("committed", len(triples))
+    assert len(list(store.quads(graph=result.graph))) == len(triples)

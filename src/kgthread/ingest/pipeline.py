@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pyoxigraph import Literal as RdfLiteral
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import NamedNode, Store, Triple
 
 from kgthread import vocab
 from kgthread.errors import ValidationFailed
@@ -24,6 +24,7 @@ from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.validation import Report
 
 Status = Literal["committed", "duplicate"]
+DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,12 @@ class CommitResult:
 class Pipeline:
     """Gate then commit, for every entry point (CLI load, REST ingest, Graph Store, update)."""
 
-    def __init__(self, store: GraphStore, gate: Gate) -> None:
+    def __init__(
+        self, store: GraphStore, gate: Gate, *, gate_memory_limit: int = DEFAULT_MEMORY_LIMIT
+    ) -> None:
         self.store = store
         self.gate = gate
+        self.gate_memory_limit = gate_memory_limit
 
     def is_committed(self, batch_id: str) -> bool:
         literal = RdfLiteral(batch_id)
@@ -81,6 +85,17 @@ class Pipeline:
                 outcome.append(checked)
                 _raise_if_rejected(batch, checked.report)
 
+            def check_loaded(loaded: Store, graph: NamedNode) -> None:
+                checked = self.gate.check_loaded(loaded, graph)
+                outcome.append(checked)
+                _raise_if_rejected(batch, checked.report)
+
+            # A file too large to copy into memory beside the loader is checked in place,
+            # after the load, on one copy (the native engine reads the store directly).
+            in_place = (
+                self.gate.engine == "native" and bulk.path.stat().st_size > self.gate_memory_limit
+            )
+
             def deferred_catalog() -> list[Triple]:
                 return provenance(batch, outcome[0].triple_count, datetime.now(UTC))
 
@@ -92,6 +107,7 @@ class Pipeline:
                 check,
                 base_iri=bulk.base_iri,
                 progress=progress,
+                check_loaded=check_loaded if in_place else None,
             )
             report, count = outcome[0].report, outcome[0].triple_count
         return CommitResult(

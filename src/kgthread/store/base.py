@@ -21,6 +21,7 @@ from pyoxigraph import (
     QuerySolutions,
     QueryTriples,
     RdfFormat,
+    Store,
     Triple,
 )
 
@@ -93,11 +94,14 @@ class GraphStore(Protocol):
         *,
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
+        check_loaded: Callable[[Store, NamedNode], None] | None = None,
     ) -> None:
         """Load a large triples file into a new ``graph`` on the fast path while ``check``
         runs; commit only if both succeed. ``catalog`` is read after ``check`` returns. The
         graph stays invisible until committed, and a crash before the catalog entry is
-        written is undone at the next open."""
+        written is undone at the next open. ``check_loaded``, when given, runs after the
+        load instead, on the store's own engine and the still-invisible graph, so a file too
+        large to hold in memory twice is checked where it landed."""
         ...
 
     def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:

@@ -218,31 +218,64 @@ class EmbeddedStore:
         *,
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
+        check_loaded: Callable[[Store, NamedNode], None] | None = None,
     ) -> None:
         with self._write_lock:
             if self._store.contains_named_graph(graph):
                 raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
             self._pending.add(graph)
             try:
-                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-bulk") as pool:
-                    loading = pool.submit(
-                        self._bulk_load, graph, source, rdf_format, base_iri, progress
+                if check_loaded is None:
+                    self._load_while_checking(graph, source, rdf_format, base_iri, progress, check)
+                else:
+                    self._load_then_check(
+                        graph, source, rdf_format, base_iri, progress, check_loaded
                     )
-                    check_error: BaseException | None = None
-                    try:
-                        check()
-                    except BaseException as exc:
-                        check_error = exc
-                    load_error = loading.exception()
-                if check_error is not None or load_error is not None:
-                    self._store.remove_graph(graph)
-                    raise check_error or load_error  # type: ignore[misc]
                 # The catalog is read only now: it may describe what ``check`` counted.
                 self._store.extend(
                     Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog
                 )
             finally:
                 self._pending.discard(graph)
+
+    def _load_while_checking(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        base_iri: str | None,
+        progress: Callable[[int], None] | None,
+        check: Callable[[], None],
+    ) -> None:
+        """Both cores at work: the loader writes while the check reads its own copy."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-bulk") as pool:
+            loading = pool.submit(self._bulk_load, graph, source, rdf_format, base_iri, progress)
+            check_error: BaseException | None = None
+            try:
+                check()
+            except BaseException as exc:
+                check_error = exc
+            load_error = loading.exception()
+        if check_error is not None or load_error is not None:
+            self._store.remove_graph(graph)
+            raise check_error or load_error  # type: ignore[misc]
+
+    def _load_then_check(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        base_iri: str | None,
+        progress: Callable[[int], None] | None,
+        check_loaded: Callable[[Store, NamedNode], None],
+    ) -> None:
+        """One copy only: load, then check the loaded graph in place."""
+        try:
+            self._bulk_load(graph, source, rdf_format, base_iri, progress)
+            check_loaded(self._store, graph)
+        except BaseException:
+            self._store.remove_graph(graph)
+            raise
 
     def _bulk_load(
         self,

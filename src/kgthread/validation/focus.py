@@ -12,7 +12,8 @@ triple is itself in the batch graph needs no further test, which is nearly every
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 
@@ -24,10 +25,13 @@ Candidates = tuple[set[Term], set[Term]]
 
 
 def focus_nodes(
-    store: Store, tops: Iterable[TopShape], focus_graph: NamedNode | None
+    store: Store,
+    tops: Iterable[TopShape],
+    focus_graph: NamedNode | None,
+    hierarchy: Sequence[Quad] = (),
 ) -> dict[TopShape, frozenset[Term]]:
     """The focus nodes of each targeted shape (a node may belong to several shapes)."""
-    targets = _Targets(store, focus_graph)
+    targets = _Targets(store, focus_graph, hierarchy)
     found: dict[TopShape, frozenset[Term]] = {}
     for top in tops:
         declared = top.targets
@@ -54,11 +58,14 @@ def focus_nodes(
 class _Targets:
     """Target lookups over one store, cached for one validation."""
 
-    def __init__(self, store: Store, batch: NamedNode | None) -> None:
+    def __init__(
+        self, store: Store, batch: NamedNode | None, hierarchy: Sequence[Quad] = ()
+    ) -> None:
         self.store = store
         self.batch = batch
         self._subclasses: dict[Term, list[Term]] = {}
-        for quad in store.quads_for_pattern(None, RDFS_SUBCLASS_OF, None, None):
+        stated = store.quads_for_pattern(None, RDFS_SUBCLASS_OF, None, None)
+        for quad in itertools.chain(stated, hierarchy):
             sub, parent = quad.subject, quad.object
             if isinstance(sub, NamedNode | BlankNode) and not isinstance(parent, Triple):
                 self._subclasses.setdefault(parent, []).append(sub)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kgthread.validation.focus import focus_nodes
 from kgthread.validation.messages import describe
@@ -61,11 +62,16 @@ class Unit:
     pairs: tuple[Check, ...]
 
 
-def validate_native(store: Store, shapes: ShapesGraph, focus_graph: NamedNode | None) -> Report:
+def validate_native(
+    store: Store,
+    shapes: ShapesGraph,
+    focus_graph: NamedNode | None,
+    hierarchy: Sequence[Quad] = (),
+) -> Report:
     """Validate ``store`` (all graphs) against ``shapes``; raises only for unsupported shapes."""
     plan = compile_plan(shapes)
     programs = _programs(shapes, plan)
-    by_top = focus_nodes(store, plan.tops, focus_graph)
+    by_top = focus_nodes(store, plan.tops, focus_graph, hierarchy)
     holders: dict[Term, list[ShapeNode]] = {}
     for top, targeted in by_top.items():
         for node in targeted:
@@ -74,7 +80,7 @@ def validate_native(store: Store, shapes: ShapesGraph, focus_graph: NamedNode | 
     groups: dict[tuple[ShapeNode, ...], list[Term]] = {}
     for node, held in holders.items():
         groups.setdefault(tuple(held), []).append(node)
-    run = _Run(store)
+    run = _Run(store, hierarchy)
     with _collector_paused():
         for shapes_held, nodes in groups.items():
             units = list(dict.fromkeys(u for h in shapes_held for u in programs.get(h, ())))
@@ -124,11 +130,12 @@ def _programs(shapes: ShapesGraph, plan: Plan) -> dict[ShapeNode, tuple[Unit, ..
 class _Run:
     """One validation's caches and findings."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, hierarchy: Sequence[Quad] = ()) -> None:
         self.store = store
         self.found: list[Found] = []
         self._supers: dict[Term, list[Term]] = {}
-        for quad in store.quads_for_pattern(None, RDFS_SUBCLASS_OF, None, None):
+        stated = store.quads_for_pattern(None, RDFS_SUBCLASS_OF, None, None)
+        for quad in itertools.chain(stated, hierarchy):
             self._supers.setdefault(quad.subject, []).append(quad.object)  # type: ignore[arg-type]
         self._closures: dict[Term, frozenset[Term]] = {}
         self._types: dict[Term, frozenset[Term]] = {}
