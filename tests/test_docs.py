@@ -58,3 +58,26 @@ def test_named_queries_declare_name_summary_and_parameters() -> None:
             # Bound parameters must be projected: that is how the engine substitutes them.
             assert parameter.name in variables, f"{query.path.name}: ?{parameter.name}"
             assert f"?{parameter.name}" in query.text.split("WHERE", 1)[1]
+
+
+def test_named_query_parameters_and_evidence_match_their_variables() -> None:
+    for query in queries.catalog().values():
+        projected = re.search(r"SELECT\s+(.*?)\s+WHERE", query.text, re.DOTALL | re.IGNORECASE)
+        assert projected, f"{query.path.name} is not a SELECT"
+        columns = set(re.findall(r"\?(\w+)\s*\)?\s*(?=\?|\(|$)", projected.group(1)))
+        columns |= set(re.findall(r"AS\s+\?(\w+)", projected.group(1)))
+        body = query.text.split("WHERE", 1)[1]
+        names = [p.name for p in query.parameters]
+        assert len(names) == len(set(names)), f"{query.path.name}: a parameter is declared twice"
+        for name in names:
+            assert name in columns, f"{query.path.name}: parameter ?{name} is not projected"
+            assert re.search(rf"\?{name}\b", body), f"{query.path.name}: ?{name} is never used"
+        for hop in query.evidence:
+            for column in (hop.subject, hop.object):
+                assert column in columns, f"{query.path.name}: evidence column ?{column}"
+
+
+def test_readme_lists_every_named_query() -> None:
+    section = README.split("## REST and named queries", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([\w-]+)` \|", section, re.MULTILINE))
+    assert listed == {*queries.catalog(), "trace"}

@@ -59,6 +59,24 @@ class RdfSyntaxError(BadRequest):
     title = "RDF syntax error"
 
 
+class StepSyntaxError(BadRequest):
+    """A STEP (ISO 10303-21) file that cannot be read; ``file``, ``line`` and ``entity`` (the
+    instance ``#id``) say where. 422: the upload arrived whole but its content is refused."""
+
+    status = 422
+    code = "step-syntax"
+    title = "STEP file refused"
+
+
+class MesInputError(BadRequest):
+    """A B2MML, BatchML, CSV or JSON Lines record that cannot be mapped; ``file`` and
+    ``location`` (line or XML path) say where. 422: the upload arrived whole but is refused."""
+
+    status = 422
+    code = "mes-input"
+    title = "MES input refused"
+
+
 class UnsupportedFormat(KgthreadError):
     status = 415
     code = "unsupported-format"
@@ -113,3 +131,17 @@ class QueryTimeout(KgthreadError):
     status = 503
     code = "query-timeout"
     title = "Query exceeded its time limit"
+
+
+class NodesetError(BadRequest):
+    """An OPC UA NodeSet2 file that cannot be read; ``file`` and ``element`` say where."""
+
+    code = "opcua-nodeset"
+    title = "OPC UA NodeSet2 error"
+
+
+class OpcUaConfigError(BadRequest):
+    """An OPC UA watch configuration that is incomplete, contradictory or insecure."""
+
+    code = "opcua-config"
+    title = "OPC UA configuration error"

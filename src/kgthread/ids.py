@@ -34,6 +34,7 @@ class Kind(Enum):
     LOT = ("lot", 2)
     SUBLOT = ("sublot", 3)
     CONSUMPTION = ("consumption", 2)
+    MATERIAL_ACTUAL = ("materialactual", 2)
     WORK_ORDER = ("workorder", 1)
     OPERATION = ("operation", 2)
     EQUIPMENT = ("equipment", -1)
@@ -154,6 +155,12 @@ def sublot(part_number: str, lot_id: str, sublot_id: str) -> NamedNode:
 def consumption(parent: NamedNode, child: NamedNode) -> NamedNode:
     """One consumption event: the parent unit's IRI and the consumed unit's or lot's IRI."""
     return mint(Kind.CONSUMPTION, parent.value, child.value)
+
+
+def material_actual(operation_iri: NamedNode, position: str) -> NamedNode:
+    """An ISA-95 material actual: the operation's IRI and its position in the segment response
+    (B2MML gives material actuals no identifier of their own)."""
+    return mint(Kind.MATERIAL_ACTUAL, operation_iri.value, position)
 
 
 def work_order(work_order_id: str) -> NamedNode:

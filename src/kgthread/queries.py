@@ -5,7 +5,10 @@ The header is comment lines at the top of the file::
     # name: recall
     # summary: Every unit that contains a lot ...
     # param: item iri  The material lot under suspicion.
+    # evidence: shipment kgt:shippedUnit unit
 
+An ``evidence`` line names one hop of each answer row (subject column, predicate,
+object column) whose source batches and records an evidence request looks up.
 Parameter values are bound as RDF terms by the engine (pyoxigraph substitutions), never
 spliced into the text, so a value cannot change what the query does.
 """
@@ -26,7 +29,7 @@ from kgthread import assets, vocab
 from kgthread.errors import BadRequest, NotFound
 from kgthread.store.base import GraphStore, QueryResult, Term
 
-_HEADER = re.compile(r"^#\s*(name|summary|param):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(name|summary|param|evidence):\s*(.*)$")
 _CONTINUATION = re.compile(r"^#\s{2,}(.*)$")
 _TYPES = ("iri", "string", "integer", "decimal", "dateTime")
 
@@ -58,12 +61,22 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Hop:
+    """One statement of an answer row: ``?subject <predicate> ?object``, by column name."""
+
+    subject: str
+    predicate: NamedNode
+    object: str
+
+
+@dataclass(frozen=True)
 class NamedQuery:
     name: str
     summary: str
     parameters: tuple[Parameter, ...]
     text: str
     path: Path
+    evidence: tuple[Hop, ...] = ()
 
     def run(self, store: GraphStore, values: Mapping[str, str]) -> QueryResult:
         unknown = set(values) - {p.name for p in self.parameters}
@@ -82,7 +95,7 @@ class NamedQuery:
 
 def parse_header(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
-    name, summary, params = path.stem, [], []
+    name, summary, params, hops = path.stem, [], [], []
     last = None
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -95,11 +108,13 @@ def parse_header(path: Path) -> NamedQuery:
                 name = value
             elif last == "summary":
                 summary.append(value)
+            elif last == "evidence":
+                hops.append(_hop(path, value))
             else:
                 params.append(_parameter(path, value))
         elif last == "summary" and (more := _CONTINUATION.match(line)):
             summary.append(more.group(1).strip())
-    return NamedQuery(name, " ".join(summary), tuple(params), text, path)
+    return NamedQuery(name, " ".join(summary), tuple(params), text, path, tuple(hops))
 
 
 def _parameter(path: Path, declaration: str) -> Parameter:
@@ -107,6 +122,14 @@ def _parameter(path: Path, declaration: str) -> Parameter:
     if len(parts) < 2 or parts[1] not in _TYPES:
         raise BadRequest(f"{path.name}: bad parameter declaration {declaration!r}")
     return Parameter(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+
+
+def _hop(path: Path, declaration: str) -> Hop:
+    parts = declaration.split()
+    prefix, colon, local = parts[1].partition(":") if len(parts) == 3 else ("", "", "")
+    if not colon or prefix not in vocab.PREFIXES:
+        raise BadRequest(f"{path.name}: bad evidence declaration {declaration!r}")
+    return Hop(parts[0], NamedNode(vocab.PREFIXES[prefix] + local), parts[2])
 
 
 @cache

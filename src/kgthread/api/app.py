@@ -13,7 +13,7 @@ import anyio
 from fastapi import FastAPI
 
 from kgthread import __version__
-from kgthread.api import errors, graph_store, ingest, sparql
+from kgthread.api import errors, graph_store, ingest, resources, rest, sparql
 from kgthread.api.deps import Services
 from kgthread.config import Settings
 from kgthread.gate import Gate
@@ -28,7 +28,11 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = store if store is not None else EmbeddedStore.open(settings.data)
-        pipeline = Pipeline(opened, Gate.default(settings.gate_engine))
+        pipeline = Pipeline(
+            opened,
+            Gate.default(settings.gate_engine),
+            gate_memory_limit=settings.gate_memory_limit_bytes,
+        )
         app.state.services = Services(
             settings=settings,
             store=opened,
@@ -52,4 +56,6 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(ingest.router)
+    rest.install(app)
+    app.include_router(resources.router)
     return app

@@ -75,6 +75,7 @@ class Production:
         self._children: dict[str, WorkOrder] = {}
         self._num = terms.qudt("NUM")
         self._one = terms.decimal_text("1")
+        self._reported: set[str] = set()  # operations with a material actual written
 
     # -- work orders ----------------------------------------------------------------------
     def order(self, rev: Revision, status: str, ordered: int) -> WorkOrder:
@@ -175,6 +176,7 @@ class Production:
                 lot = self.lots.take(child, usage.quantity)
                 qty = terms.decimal_text(usage.lexical)
                 self._consume(node, s, lot.node, lot.iri, qty, terms.qudt(child.uom), op)
+                self._material_actual(op, child.iri, lot.iri, qty, terms.qudt(child.uom))
                 self._lot_used(lot, s, depth + 1, chain)
         chain.pop()
         if rev.characteristics:
@@ -209,6 +211,21 @@ class Production:
         w.t(s, V.UNIT_OF_MEASURE, uom)
         w.t(s, V.AT_OPERATION, op)
         w.t(p, V.HAS_COMPONENT, c)
+
+    def _material_actual(self, op: str, part: str, item: str, qty: str, uom: str) -> None:
+        """The first lot draw of an operation also as an MES reports it (ISA-95 material
+        actual), so the sample holds the batch-genealogy form of the data model too."""
+        if op in self._reported:
+            return
+        self._reported.add(op)
+        w, s = self.w, iri(ids.material_actual(NamedNode(op[1:-1]), "1"))
+        w.a(s, V.MATERIAL_ACTUAL)
+        w.t(s, V.AT_OPERATION, op)
+        w.t(s, V.MATERIAL_USE, terms.string("consumed"))
+        w.t(s, V.ACTUAL_MATERIAL, part)
+        w.t(s, V.ACTUAL_ITEM, item)
+        w.t(s, V.QUANTITY, qty)
+        w.t(s, V.UNIT_OF_MEASURE, uom)
 
     # -- shipping -------------------------------------------------------------------------
     def _ship(self, units: list[str], wo: WorkOrder) -> None:

@@ -1,0 +1,272 @@
+"""Named-query latency (p50/p99) at 1M sample triples, and what REST adds on top.
+
+Usage: python bench/bench_queries.py [SCALE]   (default: 1000000; sample from bench/common.py)
+
+A server process bulk-loads the sample (as bench_lineage.py does), times every named query
+in process (``lineage.run``: bind, evaluate, read every row) with probe values from the
+truth file, times the same query straight on pyoxigraph (``Store.query`` + reading rows),
+and its throughput on two threads; then it serves the app with uvicorn. This process is
+the load generator: a bounded loopback client (raw HTTP/1.1 keep-alive sockets, a fixed
+number of requests on a fixed number of connections) that measures REST latency
+sequentially and throughput concurrently against the same query and values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from common import percentiles, sample_file, table
+
+ITERATIONS = 200
+REST_QUERIES = ("recall", "genealogy-down", "unit-history", "links")
+BUDGET_S = 20  # per query in process: at least 20 calls, then stop after this long
+REQUESTS = 4000
+CONNECTIONS = 8
+
+SERVER = r"""
+import json, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+import uvicorn
+from pyoxigraph import RdfFormat
+from kgthread import lineage, queries
+from kgthread.api.app import create_app
+from kgthread.config import Settings
+from kgthread.ingest.batch import Batch, Source, provenance
+from kgthread.store.embedded import EmbeddedStore
+sample, folder, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+iterations = int(sys.argv[4])
+probes = json.loads(sys.argv[5])
+store = EmbeddedStore.open(folder)
+loader = Batch("bench", "1", [Source.of_file(sample)], batch_id="sample")
+started = time.perf_counter()
+store.bulk_commit(loader.graph, sample, RdfFormat.N_TRIPLES,
+                  provenance(loader, 0, loader.started), lambda: None)
+result = {"load_s": time.perf_counter() - started, "queries": {}}
+raw = store._store
+for name, (parameter, values) in probes.items():
+    query = queries.get(name)
+    timings, direct, rows = [], [], 0
+    began = time.perf_counter()
+    for i in range(iterations):
+        if i >= 20 and time.perf_counter() - began > 20:
+            break
+        args = {parameter: values[i % len(values)]}
+        t0 = time.perf_counter()
+        rows += len(lineage.run(store, query, args).rows)
+        timings.append(time.perf_counter() - t0)
+        bound = {k: query.parameters[0].bind(v) for k, v in args.items()}
+        from pyoxigraph import Variable
+        t0 = time.perf_counter()
+        len(list(raw.query(query.text, use_default_graph_as_union=True,
+                           substitutions={Variable(k): v for k, v in bound.items()})))
+        direct.append(time.perf_counter() - t0)
+    result["queries"][name] = {"lineage": timings, "direct": direct, "rows": rows / len(timings)}
+def hammer(name, parameter, values, count):
+    query = queries.get(name)
+    bound = [query.parameters[0].bind(v) for v in values]
+    from pyoxigraph import Variable
+    def one(i):
+        len(list(raw.query(query.text, use_default_graph_as_union=True,
+                           substitutions={Variable(parameter): bound[i % len(bound)]})))
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, range(count)))
+    return count / (time.perf_counter() - t0)
+wanted = sys.argv[6].split(",")
+result["direct_rps"] = {n: hammer(n, *probes[n], 4000) for n in wanted}
+out.write_text(json.dumps(result))
+config = uvicorn.Config(create_app(Settings(data=folder), store=store), host="127.0.0.1",
+                        port=0, log_level="warning", access_log=False)
+server = uvicorn.Server(config)
+thread = threading.Thread(target=server.run, daemon=True)
+thread.start()
+while not server.started:
+    time.sleep(0.05)
+print("READY", server.servers[0].sockets[0].getsockname()[1], flush=True)
+sys.stdin.read()
+server.should_exit = True
+thread.join(10)
+store.close()
+"""
+
+
+def probes(truth: dict[str, object]) -> dict[str, tuple[str, list[str]]]:
+    """(parameter, values) per named query, from the sample's ground truth."""
+    t: dict[str, list[dict[str, object]]] = truth  # type: ignore[assignment]
+    tops = [str(u["unit"]) for u in t["top_units"]]
+    mids = [str(u["unit"]) for u in t["mid_units"]]
+    lots = [str(lot["lot"]) for lot in t["lots"]]
+    revisions = [str(r["revision"]) for r in t["revisions"]]
+    parts = [str(r["part"]) for r in t["revisions"]]
+    changes = [str(c["change"]) for c in t["changes"]]
+    return {
+        "genealogy-down": ("unit", tops),
+        "genealogy-up": ("item", lots),
+        "recall": ("item", lots),
+        "where-used": ("part", parts),
+        "bom": ("revision", revisions),
+        "as-built-vs-as-designed": ("unit", tops + mids),
+        "change-impact": ("change", changes),
+        "unit-history": ("unit", tops + mids),
+        "trace-operations": ("unit", mids),
+        "trace-quality": ("unit", mids),
+        "trace-design": ("unit", mids),
+        "trace-suppliers": ("unit", mids),
+        "supplier-exposure": ("supplier", []),  # filled from the store below
+        "links": ("iri", tops),
+    }
+
+
+async def _client(
+    port: int, paths: list[str], connections: int, extra: str = "", expect: int = 200
+) -> list[float]:
+    """Send every path once over ``connections`` keep-alive sockets; per-request seconds."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            path = queue.get_nowait()
+            started = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            lengths = [
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ]
+            length = lengths[0] if lengths else 0
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != expect:
+                raise RuntimeError(f"{path}: HTTP {status}")
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return latencies
+
+
+def main() -> None:
+    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    sample = sample_file(scale)
+    truth = json.loads(sample.with_suffix(".truth.json").read_text())
+    plan = probes(truth)
+    suppliers = sorted(set(_suppliers(sample)))[:5]
+    plan["supplier-exposure"] = ("supplier", suppliers)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.json"
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SERVER,
+                str(sample),
+                str(Path(folder) / "store"),
+                str(out),
+                str(ITERATIONS),
+                json.dumps(plan),
+                ",".join(REST_QUERIES),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        assert server.stdin is not None
+        line = server.stdout.readline().split()
+        if not line or line[0] != "READY":
+            raise RuntimeError("benchmark server did not start")
+        port = int(line[1])
+        rest: dict[str, tuple[float, float, float]] = {}
+        for name in REST_QUERIES:
+            parameter, values = plan[name]
+            paths = [
+                f"/api/queries/{name}?" + urlencode({parameter: values[i % len(values)]})
+                for i in range(ITERATIONS)
+            ]
+            asyncio.run(_client(port, paths[:20], 1))  # warm up
+            sequential = asyncio.run(_client(port, paths, 1))
+            started = time.perf_counter()
+            asyncio.run(
+                _client(port, (paths * (REQUESTS // len(paths) + 1))[:REQUESTS], CONNECTIONS)
+            )
+            rps = REQUESTS / (time.perf_counter() - started)
+            p50, p99 = percentiles(sequential)
+            rest[name] = (p50, p99, rps)
+        name = REST_QUERIES[0]
+        parameter, values = plan[name]
+        path = f"/api/queries/{name}?" + urlencode({parameter: values[0]})
+        tag = _etag(port, path)
+        cached = asyncio.run(_client(port, [path] * ITERATIONS, 1, tag, 304))
+        started = time.perf_counter()
+        asyncio.run(_client(port, [path] * REQUESTS, CONNECTIONS, tag, 304))
+        rps = REQUESTS / (time.perf_counter() - started)
+        rest[name + " (304, If-None-Match)"] = (*percentiles(cached), rps)
+        server.stdin.close()
+        server.wait(30)
+        result = json.loads(out.read_text())
+    rows: list[list[object]] = []
+    for name, timing in result["queries"].items():
+        p50, p99 = percentiles(timing["lineage"])
+        d50, _ = percentiles(timing["direct"])
+        rows.append([name, 1000 * p50, 1000 * p99, 1000 * d50, timing["rows"]])
+    print(f"Named queries at {scale:,} triples (load {result['load_s']:.1f} s), {ITERATIONS} calls")
+    print()
+    print(table(["query", "p50 ms", "p99 ms", "pyoxigraph p50 ms", "rows/call"], rows))
+    print()
+    rest_rows: list[list[object]] = []
+    for name, (p50, p99, rps) in rest.items():
+        query = name.split(" ")[0]
+        in_process = percentiles(result["queries"][query]["lineage"])[0]
+        rest_rows.append(
+            [
+                name,
+                1000 * in_process,
+                1000 * p50,
+                1000 * p99,
+                1000 * (p50 - in_process),
+                rps,
+                result["direct_rps"][query],
+            ]
+        )
+    headers = ["query", "in-process p50 ms", "REST p50 ms", "REST p99 ms", "REST adds ms"]
+    headers += [f"REST req/s ({CONNECTIONS} conns)", "pyoxigraph q/s (2 threads)"]
+    print(table(headers, rest_rows))
+    print(json.dumps({"queries": rows, "rest": rest_rows}), file=sys.stderr)
+
+
+def _etag(port: int, path: str) -> str:
+    """The ``If-None-Match`` header line that makes ``path`` a 304."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as answer:
+        return f"If-None-Match: {answer.headers['ETag']}\r\n"
+
+
+def _suppliers(sample: Path) -> list[str]:
+    """Supplier IRIs from the sample's N-Triples (the truth file does not list them)."""
+    found: set[str] = set()
+    marker = "<https://w3id.org/kgthread/ns#suppliedBy> <"
+    with sample.open(encoding="utf-8") as lines:
+        for line in lines:
+            if marker in line:
+                found.add(line.split(marker, 1)[1].split(">", 1)[0])
+                if len(found) >= 5:
+                    break
+    return sorted(found)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""``/api/queries``: every named query as a typed endpoint, generated from its ``.rq`` header.
+
+One route per query is built when the app is created, with one typed query parameter per
+declared parameter, so each has its own OpenAPI operation at ``/docs``. Answers are JSON
+(or JSON-LD on ``Accept: application/ld+json``), paged with an opaque cursor and
+``Link: rel="next"``, tagged with an ETag derived from the catalog, and with
+``evidence=true`` each row carries the batches and source records of its hops. A query runs
+whole on the read pool before anything is sent: over its limit it is a 503, never a
+partial 200.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import traceback
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from kgthread import assets, lineage, queries, vocab
+from kgthread.api import pagination
+from kgthread.api.deps import ServicesDep
+from kgthread.api.negotiation import Offer, choose
+from kgthread.api.terms import linked, plain
+from kgthread.errors import BadRequest
+from kgthread.queries import NamedQuery, Parameter
+
+JSON = "application/json"
+JSON_LD = "application/ld+json"
+OFFERS = (
+    Offer(JSON, (JSON,), QueryResultsFormat.JSON),
+    Offer(JSON_LD, (JSON_LD,), RdfFormat.JSON_LD),
+)
+CONTEXT_PATH = "/api/context.jsonld"
+API_VOCAB = "https://w3id.org/kgthread/api#"
+_OPTIONS = ("limit", "cursor", "evidence")
+_RESERVED = {"request", "services", *_OPTIONS}
+_TYPES: dict[str, type] = {
+    "iri": str,
+    "string": str,
+    "integer": int,
+    "decimal": Decimal,
+    "dateTime": datetime,
+}
+TRACE = NamedQuery(
+    "trace",
+    "The closed loop for a unit reported failed in the field, in one call: its ancestry up "
+    "to the shipment and customer, everything that went into it, the supplier lots, the "
+    "operations with equipment and sensor summaries, failed or marginal inspections, and "
+    "the design revisions and changes in force.",
+    (Parameter("unit", "iri", "The unit reported failed (a kgt:SerializedUnit IRI)."),),
+    "",
+    assets.queries_dir(),
+)
+
+Limit = Annotated[int, Query(ge=1, le=pagination.MAX_PAGE, description="Rows per page.")]
+Cursor = Annotated[str | None, Query(description="Opaque cursor from a Link header.")]
+Evidence = Annotated[bool, Query(description="Add the source batches of each row's hops.")]
+
+
+def install(app: FastAPI) -> None:
+    """Mount the query routes; lineage limits live on ``app.state`` so tests can lower them."""
+    app.state.lineage_limits = lineage.Limits()
+    app.include_router(build_router())
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["named queries"])
+    catalog = queries.catalog()
+    router.add_api_route(
+        "/queries", _listing(catalog), methods=["GET"], summary="The named queries"
+    )
+    router.add_api_route(
+        "/context.jsonld", context, methods=["GET"], summary="JSON-LD context of REST answers"
+    )
+    router.add_api_route(
+        "/queries/trace",
+        _typed(TRACE, _trace_answer, paged=False),
+        methods=["GET"],
+        summary="trace",
+        description=TRACE.summary,
+        operation_id="query_trace",
+    )
+    for query in catalog.values():
+        if query.name == TRACE.name:
+            continue
+        router.add_api_route(
+            f"/queries/{query.name}",
+            _typed(query, _table_answer, paged=True),
+            methods=["GET"],
+            summary=query.name,
+            description=query.summary,
+            operation_id="query_" + query.name.replace("-", "_"),
+        )
+    return router
+
+
+Answer = Callable[[Request, ServicesDep, NamedQuery, dict[str, str], dict[str, Any]], Any]
+
+
+def _typed(query: NamedQuery, answer: Answer, *, paged: bool) -> Callable[..., Any]:
+    """An endpoint whose signature declares the query's parameters with their types."""
+    clash = {p.name for p in query.parameters} & _RESERVED
+    if clash:
+        raise BadRequest(f"{query.path.name}: parameter name(s) {sorted(clash)} are reserved")
+
+    async def endpoint(request: Request, services: ServicesDep, **given: Any) -> Response:
+        values = {p.name: _raw(given[p.name]) for p in query.parameters}
+        options: dict[str, Any] = {k: given[k] for k in _OPTIONS if k in given}
+        result: Response = await answer(request, services, query, values, options)
+        return result
+
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", kw, annotation=Request),
+        inspect.Parameter("services", kw, annotation=ServicesDep),
+    ]
+    for p in query.parameters:
+        extra = {"format": "iri"} if p.type == "iri" else None
+        described = Query(description=p.description or p.type, json_schema_extra=extra)
+        params.append(
+            inspect.Parameter(p.name, kw, annotation=Annotated[_TYPES[p.type], described])
+        )
+    if paged:
+        params += [
+            inspect.Parameter("limit", kw, annotation=Limit, default=pagination.DEFAULT_PAGE),
+            inspect.Parameter("cursor", kw, annotation=Cursor, default=None),
+            inspect.Parameter("evidence", kw, annotation=Evidence, default=False),
+        ]
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
+    endpoint.__name__ = "query_" + query.name.replace("-", "_")
+    return endpoint
+
+
+def _raw(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+async def _table_answer(
+    request: Request,
+    services: ServicesDep,
+    query: NamedQuery,
+    values: dict[str, str],
+    options: dict[str, Any],
+) -> Response:
+    limits: lineage.Limits = request.app.state.lineage_limits
+    offer = choose(request.headers.get("accept"), OFFERS)
+
+    def work() -> tuple[str, bytes | None, dict[str, str]]:
+        state = pagination.store_state(services.store)
+        tag = pagination.etag(state, request, offer.content_type)
+        if pagination.not_modified(request, tag):
+            return tag, None, {}
+        table = lineage.run(services.store, query, values, limits)
+        rows, info = pagination.page(table.rows, options["cursor"], options["limit"], state)
+        found = lineage.evidence(services.store, query, rows) if options["evidence"] else None
+        doc: dict[str, Any] = {"query": query.name, "parameters": values}
+        doc["columns"] = table.columns
+        render = linked if offer.content_type == JSON_LD else plain
+        doc["rows"] = [{k: render(v) for k, v in row.items()} for row in rows]
+        if found is not None:
+            doc["evidence"] = found
+        doc["page"] = {"offset": info.offset, "size": len(rows), "total": info.total}
+        if info.next_cursor is not None:
+            doc["next"] = pagination.next_url(request, info.next_cursor)
+        return (
+            tag,
+            dump_answer(doc, request, offer.content_type),
+            pagination.link_header(request, info),
+        )
+
+    return await _respond(services, offer.content_type, work)
+
+
+async def _trace_answer(
+    request: Request,
+    services: ServicesDep,
+    query: NamedQuery,
+    values: dict[str, str],
+    options: dict[str, Any],
+) -> Response:
+    limits: lineage.Limits = request.app.state.lineage_limits
+    offer = choose(request.headers.get("accept"), OFFERS)
+
+    def work() -> tuple[str, bytes | None, dict[str, str]]:
+        state = pagination.store_state(services.store)
+        tag = pagination.etag(state, request, offer.content_type)
+        if pagination.not_modified(request, tag):
+            return tag, None, {}
+        found = lineage.trace(services.store, values["unit"], limits)
+        render = linked if offer.content_type == JSON_LD else plain
+        sections = {
+            name: {
+                "query": table.query,
+                "columns": table.columns,
+                "rows": [{k: render(v) for k, v in row.items()} for row in table.rows],
+            }
+            for name, table in found.sections.items()
+        }
+        doc = {"query": query.name, "parameters": values, "sections": sections}
+        return tag, dump_answer(doc, request, offer.content_type), {}
+
+    return await _respond(services, offer.content_type, work)
+
+
+async def _respond(
+    services: ServicesDep,
+    content_type: str,
+    work: Callable[[], tuple[str, bytes | None, dict[str, str]]],
+) -> Response:
+    tag, body, headers = await anyio.to_thread.run_sync(on_worker(work), limiter=services.readers)
+    headers = {**headers, "ETag": tag, "Vary": "Accept"}
+    if body is None:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=content_type, headers=headers)
+
+
+def on_worker(work: Callable[[], Any]) -> Callable[[], Any]:
+    """pyoxigraph results must be dropped on the thread that made them (see api/sparql.py)."""
+
+    def run() -> Any:
+        try:
+            return work()
+        except BaseException as exc:
+            seen: set[int] = set()
+            error: BaseException | None = exc
+            while error is not None and id(error) not in seen:
+                seen.add(id(error))
+                if error.__traceback__ is not None:
+                    traceback.clear_frames(error.__traceback__)
+                error = error.__cause__ or error.__context__
+            raise
+
+    return run
+
+
+def dump_answer(doc: dict[str, Any], request: Request, content_type: str) -> bytes:
+    if content_type == JSON_LD:
+        doc = {"@context": str(request.url_for("context")), "@id": str(request.url), **doc}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _listing(catalog: Mapping[str, NamedQuery]) -> Callable[..., Any]:
+    async def list_queries(request: Request) -> dict[str, Any]:
+        entries = [TRACE, *(q for q in catalog.values() if q.name != TRACE.name)]
+        return {
+            "queries": [
+                {
+                    "name": q.name,
+                    "summary": q.summary,
+                    "url": str(request.url_for("query_" + q.name.replace("-", "_"))),
+                    "parameters": [
+                        {"name": p.name, "type": p.type, "description": p.description}
+                        for p in q.parameters
+                    ],
+                }
+                for q in entries
+            ]
+        }
+
+    return list_queries
+
+
+async def context() -> Response:
+    """The JSON-LD context of every REST answer: API keys in their own vocabulary, rows as
+    ordered lists, links as IRIs; values carry their own ``@id`` / ``@type``."""
+    body = {
+        "@context": {
+            "@vocab": API_VOCAB,
+            **vocab.PREFIXES,
+            "rows": {"@container": "@list"},
+            "columns": {"@container": "@list"},
+            "next": {"@type": "@id"},
+            "url": {"@type": "@id"},
+        }
+    }
+    return Response(json.dumps(body, indent=1).encode(), media_type=JSON_LD)
