@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.kgthread-installed
 DATA ?= data
 SCALE ?= 50000
 SEED ?= 1
@@ -22,7 +23,14 @@ demo: setup
 
 test: setup lint typecheck imports pytest
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) $(NODE_STAMP)
+
+# node-opcua (package.json, pinned in package-lock.json): the second OPC UA implementation the
+# interoperability tests run against. Without npm those tests skip and say why.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the node-opcua interoperability test will be skipped"; fi
 
 # HermiT (the OWL reasoner the ontology tests run through owlready2) needs a Java runtime.
 system-deps:

@@ -82,6 +82,23 @@ def _parser() -> argparse.ArgumentParser:
         "--option", action="append", default=[], metavar="KEY=VALUE", help="adapter option"
     )
 
+    opcua = commands.add_parser("opcua", help="OPC UA: import information models, watch servers")
+    opcua_commands = opcua.add_subparsers(dest="opcua_command", required=True)
+    nodeset = opcua_commands.add_parser(
+        "import-nodeset", help="map NodeSet2 files to equipment, sensors and properties"
+    )
+    nodeset.add_argument("files", nargs="+", type=Path)
+    nodeset.add_argument("--equipment-prefix", help="ISA-95 path above the machines, a/b/c")
+    nodeset.add_argument("--batch-id", help="batch id (default: digest of the files)")
+    nodeset.add_argument("--failsafe", action="store_true", help="allow missing required models")
+    opcua_watch = opcua_commands.add_parser(
+        "watch", help="subscribe to a server and commit window summaries"
+    )
+    opcua_watch.add_argument("--endpoint", help="opc.tcp://HOST:PORT (default: from the config)")
+    opcua_watch.add_argument("--config", type=Path, required=True, help="TOML file (docs/opcua.md)")
+    opcua_watch.add_argument("--state-file", type=Path, help="checkpoint of the open windows")
+    opcua_watch.add_argument("--duration", type=float, help="stop after this many seconds")
+
     validate = commands.add_parser("validate", help="check files against the shapes")
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--format", help="RDF format or media type (default: by extension)")
@@ -131,7 +148,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _load(args: argparse.Namespace, settings: Settings) -> int:
     store = EmbeddedStore.open(settings.data)
     try:
-        pipeline = Pipeline(store, Gate.default(settings.gate_engine))
+        pipeline = _pipeline(store, settings)
         for path in args.files:
             batch = batch_from_file(
                 path,
@@ -166,7 +183,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     store = EmbeddedStore.open(settings.data)
     try:
-        pipeline = Pipeline(store, Gate.default(settings.gate_engine))
+        pipeline = _pipeline(store, settings)
         for batch in adapter.batches(args.files, options):
             result = pipeline.ingest(batch)
             verb = "already ingested" if result.status == "duplicate" else "ingested"
@@ -187,6 +204,14 @@ def _key_values(pairs: Sequence[str]) -> dict[str, str]:
             raise BadRequest(f"--option takes KEY=VALUE, not {pair!r}")
         values[key] = value
     return values
+
+
+def _pipeline(store: EmbeddedStore, settings: Settings) -> Pipeline:
+    return Pipeline(
+        store,
+        Gate.default(settings.gate_engine),
+        gate_memory_limit=settings.gate_memory_limit_bytes,
+    )
 
 
 def _progress_printer(path: Path) -> Callable[[int], None]:
@@ -267,6 +292,54 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if conforms else 1
 
 
+def _opcua(args: argparse.Namespace, settings: Settings) -> int:
+    """``opcua import-nodeset`` goes through the adapter and pipeline as ``ingest`` does;
+    ``opcua watch`` composes the watcher with the pipeline and the store's operations."""
+    import asyncio
+    import dataclasses
+    import logging
+
+    from kgthread.ingest.sensors.adapter import NodesetAdapter
+    from kgthread.ingest.sensors.config import load_config
+    from kgthread.ingest.sensors.operations import StoreOperations
+    from kgthread.ingest.sensors.watcher import default_state_file, watch
+
+    logging.basicConfig(level=logging.WARNING, format="kgthread: %(message)s")
+    store = EmbeddedStore.open(settings.data)
+    try:
+        pipeline = _pipeline(store, settings)
+        if args.opcua_command == "import-nodeset":
+            adapter = NodesetAdapter()
+            extra = {"equipment_prefix": args.equipment_prefix or ""}
+            options = IngestOptions(
+                agent="cli", batch_id=args.batch_id, strict=not args.failsafe, extra=extra
+            )
+            for batch in adapter.batches(args.files, options):
+                result = pipeline.ingest(batch)
+                verb = "already imported" if result.status == "duplicate" else "imported"
+                report = adapter.report
+                print(
+                    f"{', '.join(report.files)}: {verb} as batch {result.batch_id} "
+                    f"({report.equipment} equipment, {report.sensors} sensors, "
+                    f"{result.triple_count} triples)"
+                )
+                for problem in report.problems:
+                    print(f"  skipped: {problem}")
+            return 0
+        config = load_config(args.config, args.endpoint)
+        state = args.state_file or config.state_file
+        config = dataclasses.replace(
+            config, state_file=state or default_state_file(settings.data, config.endpoint or "")
+        )
+        counts = asyncio.run(
+            watch(config, pipeline, operations=StoreOperations(store), duration=args.duration)
+        )
+        print(json.dumps(counts, indent=2, sort_keys=True))
+    finally:
+        store.close()
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": _serve,
     "load": _load,
@@ -274,6 +347,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "query": _query,
     "validate": _validate,
     "ingest": _ingest,
+    "opcua": _opcua,
 }
 
 if __name__ == "__main__":
