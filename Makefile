@@ -32,11 +32,16 @@ $(NODE_STAMP): package.json package-lock.json
 		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the node-opcua interoperability test will be skipped"; fi
 
-# HermiT (the OWL reasoner the ontology tests run through owlready2) needs a Java runtime.
+# From Debian, when missing: a Java runtime for HermiT (the OWL reasoner the ontology tests
+# run through owlready2) and Node.js with npm for the node-opcua test server.
 system-deps:
-	@command -v java >/dev/null 2>&1 || { \
-		echo "installing a Java runtime for HermiT"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian:$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
