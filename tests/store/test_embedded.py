@@ -153,3 +153,25 @@ def test_syntax_error_in_query_reports_position(store: EmbeddedStore) -> None:
         store.query("SELECT * WHERE { ?s ?p }")
     assert info.value.status == 400
     assert info.value.detail["line"] == 1
+
+
+def test_state_token_changes_with_each_write_and_only_then(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    first = store.state()
+    store.query(COUNT_ALL)
+    assert store.state() == first
+    graph = ids.batch_graph("b1")
+    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    after_commit = store.state()
+    assert after_commit != first
+    source = _write(tmp_path / "big.nt", "<urn:a> <urn:p> <urn:b> .\n")
+
+    def refuse() -> None:
+        raise ValidationFailed("refused")
+
+    with pytest.raises(ValidationFailed):
+        store.bulk_commit(ids.batch_graph("new"), source, RdfFormat.N_TRIPLES, [], refuse)
+    assert store.state() == after_commit
+    store.drop_graph(graph, _catalog("b1", graph))
+    assert store.state() != after_commit

@@ -114,4 +114,9 @@ class GraphStore(Protocol):
 
     def triple_count(self) -> int: ...
 
+    def state(self) -> str:
+        """A token that changes whenever committed content changes: ETags and cursors are
+        derived from it, so answers cached under an old token are never served again."""
+        ...
+
     def close(self) -> None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,6 +51,8 @@ class EmbeddedStore:
         self.path = path
         self._write_lock = threading.Lock()
         self._pending: set[NamedNode] = set()
+        self._opened = uuid.uuid4().hex[:12]
+        self._writes = 0
         self.recovered_graphs: list[NamedNode] = self._recover()
 
     @classmethod
@@ -170,12 +173,18 @@ class EmbeddedStore:
     def triple_count(self) -> int:
         return len(self._store)
 
+    def state(self) -> str:
+        # Only this process writes (the folder is locked), so a counter of its own writes,
+        # tagged with this opening, changes exactly when committed content may have.
+        return f"{self._opened}-{self._writes}"
+
     # -- writes ---------------------------------------------------------------------------
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         with self._write_lock:
             try:
                 self._store.update(sparql, base_iri=base_iri)
+                self._writes += 1
             except SyntaxError as exc:
                 raise _query_syntax_error(exc) from exc
             except (RuntimeError, ValueError) as exc:
@@ -205,6 +214,7 @@ class EmbeddedStore:
                     self._store.extend(quads)
                     if not quads:
                         self._store.add_graph(graph)
+                self._writes += 1
             except OSError as exc:
                 raise StoreUnavailable(f"store write failed, nothing committed: {exc}") from exc
 
@@ -235,6 +245,7 @@ class EmbeddedStore:
                 self._store.extend(
                     Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog
                 )
+                self._writes += 1
             finally:
                 self._pending.discard(graph)
 
@@ -311,6 +322,7 @@ class EmbeddedStore:
                         data_blocks.drop_graph(graph),
                     )
                 )
+                self._writes += 1
             except OSError as exc:
                 raise StoreUnavailable(f"store write failed, nothing dropped: {exc}") from exc
 
