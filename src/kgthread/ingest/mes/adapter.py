@@ -25,7 +25,9 @@ from kgthread.ingest.mes.mapping import Mapper
 from kgthread.ingest.mes.records import Record
 
 VERSION = "1.0"
-SPILL_BYTES = 64 * 1024 * 1024
+SPILL_BYTES = 4 * 1024 * 1024
+"""Source size above which mapped triples go to a file for the bulk path: a genealogy row
+of ~100 bytes becomes ~1.5 kB of N-Triples, so 4 MiB of CSV is already ~60 MB of RDF."""
 log = logging.getLogger(__name__)
 
 
