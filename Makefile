@@ -33,11 +33,13 @@ $(NODE_STAMP): package.json package-lock.json
 	else echo "npm not found: the node-opcua interoperability test will be skipped"; fi
 
 # From Debian, when missing: a Java runtime for HermiT (the OWL reasoner the ontology tests
-# run through owlready2) and Node.js with npm for the node-opcua test server.
+# run through owlready2), Node.js with npm for the node-opcua test server (and cytoscape, the
+# explorer's graph view), and chromium for the explorer's browser tests (Playwright).
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \

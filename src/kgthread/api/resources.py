@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from kgthread import ids, lineage, queries
 from kgthread.api import pagination
@@ -36,6 +37,9 @@ async def resource(
     limit: Limit = pagination.DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> Response:
+    if (request.headers.get("accept") or "").lstrip().startswith("text/html"):
+        target = request.url_for("explore_resource").include_query_params(iri=iri)
+        return RedirectResponse(str(target), status_code=303)
     return await _answer(request, services, iri, limit, cursor)
 
 

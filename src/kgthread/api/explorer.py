@@ -1,0 +1,112 @@
+"""``/explore``: the graph explorer, HTML pages with small JSON endpoints behind them.
+
+``/explore`` searches by serial, lot, part, work order or equipment identifier (or label);
+``/explore/resource?iri=...`` shows one resource: types, literal properties with units,
+links grouped by predicate with counts and pages of ``PAGE``, their source batches, and a
+cytoscape view of the neighbourhood that expands on click. ``/explore/timeline?iri=...``
+shows a unit's history (the ``unit-history`` named query, oldest first). The pages are
+static HTML and JavaScript (``api/static/explorer``); cytoscape is served from
+``node_modules`` (npm, pinned in package-lock.json), never from a CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import anyio
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pyoxigraph import NamedNode
+
+from kgthread import assets, lineage
+from kgthread.api import explorer_data
+from kgthread.api.deps import ServicesDep
+from kgthread.api.rest import on_worker
+from kgthread.errors import BadRequest, NotFound
+
+STATIC = Path(__file__).with_name("static") / "explorer"
+router = APIRouter(prefix="/explore", tags=["explorer"], include_in_schema=False)
+
+Iri = Annotated[str, Query(description="The resource IRI.", min_length=1)]
+
+
+def install(app: FastAPI) -> None:
+    """Mount the explorer routes, its static files and the cytoscape build."""
+    app.include_router(router)
+    app.mount("/explore/static", StaticFiles(directory=STATIC), name="explorer-static")
+    vendor = assets.root() / "node_modules" / "cytoscape" / "dist"
+    app.mount(
+        "/explore/vendor/cytoscape",
+        StaticFiles(directory=vendor, check_dir=False),
+        name="explorer-cytoscape",
+    )
+
+
+@router.get("", name="explore_search_page")
+async def search_page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/resource", name="explore_resource")
+async def resource_page(iri: Iri) -> FileResponse:
+    return FileResponse(STATIC / "resource.html", media_type="text/html")
+
+
+@router.get("/timeline", name="explore_timeline")
+async def timeline_page(iri: Iri) -> FileResponse:
+    return FileResponse(STATIC / "timeline.html", media_type="text/html")
+
+
+@router.get("/search")
+async def search(
+    services: ServicesDep, q: Annotated[str, Query(max_length=200)] = ""
+) -> JSONResponse:
+    hits = await _read(services, lambda: explorer_data.search(services.store, q))
+    return JSONResponse({"q": q, "results": hits})
+
+
+@router.get("/api/summary")
+async def summary(services: ServicesDep, iri: Iri) -> JSONResponse:
+    def work() -> dict[str, Any]:
+        _require(services, iri)
+        return explorer_data.summary(services.store, iri)
+
+    return JSONResponse(await _read(services, work))
+
+
+@router.get("/api/links")
+async def links(
+    services: ServicesDep,
+    iri: Iri,
+    predicate: Iri,
+    direction: Literal["in", "out"] = "out",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = explorer_data.PAGE,
+) -> JSONResponse:
+    def work() -> dict[str, Any]:
+        _require(services, iri)
+        return explorer_data.links(services.store, iri, direction, predicate, offset, limit)
+
+    return JSONResponse(await _read(services, work))
+
+
+@router.get("/api/neighbours")
+async def neighbours(services: ServicesDep, iri: Iri) -> JSONResponse:
+    def work() -> dict[str, Any]:
+        _require(services, iri)
+        return explorer_data.neighbours(services.store, iri)
+
+    return JSONResponse(await _read(services, work))
+
+
+def _require(services: ServicesDep, iri: str) -> None:
+    if ":" not in iri or any(ch in iri for ch in '<>"{}|^`\\ \n\t'):
+        raise BadRequest("iri must be an absolute IRI", parameter="iri")
+    if not lineage.known(services.store, NamedNode(iri)):
+        raise NotFound(f"nothing is known about {iri}", iri=iri)
+
+
+async def _read(services: ServicesDep, work: Any) -> Any:
+    return await anyio.to_thread.run_sync(on_worker(work), limiter=services.readers)
