@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from kgthread import __version__, queries
 from kgthread.config import Settings
@@ -103,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--format", help="RDF format or media type (default: by extension)")
     validate.add_argument("--engine", choices=["native", "pyshacl"], help="SHACL engine")
+
+    reason = commands.add_parser("reason", help="entailments: rebuild, explain, check ontology")
+    reason.add_argument("action", choices=["rebuild", "explain", "check-ontology"])
+    reason.add_argument("terms", nargs="*", help="explain: S P O (IRIs); check-ontology: files")
     return parser
 
 
@@ -340,6 +344,36 @@ def _opcua(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _reason(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the inferred graph, explain one entailed triple, or check ontology files with
+    HermiT (the shipped ontology when none are given); 1 when not entailed or rejected."""
+    from kgthread import assets, reasoning
+
+    if args.action == "check-ontology":
+        from kgthread.reasoning.tbox import classify
+
+        report = classify([Path(t) for t in args.terms] or [assets.ontology_file()])
+        print(json.dumps(report.to_json(), indent=2))
+        return 0 if report.accepted else 1
+    if args.action == "explain" and len(args.terms) != 3:
+        raise BadRequest("explain takes SUBJECT PREDICATE OBJECT (IRIs)")
+    store = EmbeddedStore.open(settings.data)
+    try:
+        if args.action == "rebuild":
+            done = reasoning.Reasoner().rebuild(store)
+            print(f"{done.inferred} inferred triples in {done.graph.value}")
+            return 0
+        try:
+            s, p, o = (NamedNode(term) for term in args.terms)
+        except ValueError as exc:
+            raise BadRequest(f"explain takes IRIs: {exc}") from exc
+        why = reasoning.explain(store, s, p, o)
+        print(json.dumps(why.to_json(), indent=2) if why else "not entailed")
+        return 0 if why else 1
+    finally:
+        store.close()
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": _serve,
     "load": _load,
@@ -348,6 +382,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "validate": _validate,
     "ingest": _ingest,
     "opcua": _opcua,
+    "reason": _reason,
 }
 
 if __name__ == "__main__":

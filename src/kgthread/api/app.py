@@ -13,7 +13,7 @@ import anyio
 from fastapi import FastAPI
 
 from kgthread import __version__
-from kgthread.api import errors, graph_store, ingest, resources, rest, sparql
+from kgthread.api import errors, explorer, graph_store, ingest, resources, rest, sparql
 from kgthread.api.deps import Services
 from kgthread.config import Settings
 from kgthread.gate import Gate
@@ -58,4 +58,5 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.include_router(ingest.router)
     rest.install(app)
     app.include_router(resources.router)
+    explorer.install(app)
     return app

@@ -20,6 +20,7 @@ from kgthread import vocab
 from kgthread.errors import ValidationFailed
 from kgthread.gate import Checked, Gate
 from kgthread.ingest.batch import Batch, provenance
+from kgthread.reasoning import Reasoner
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.validation import Report
 
@@ -51,11 +52,17 @@ class Pipeline:
     """Gate then commit, for every entry point (CLI load, REST ingest, Graph Store, update)."""
 
     def __init__(
-        self, store: GraphStore, gate: Gate, *, gate_memory_limit: int = DEFAULT_MEMORY_LIMIT
+        self,
+        store: GraphStore,
+        gate: Gate,
+        *,
+        gate_memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        reasoner: Reasoner | None = None,
     ) -> None:
         self.store = store
         self.gate = gate
         self.gate_memory_limit = gate_memory_limit
+        self.reasoner = reasoner
 
     def is_committed(self, batch_id: str) -> bool:
         literal = RdfLiteral(batch_id)
@@ -68,6 +75,8 @@ class Pipeline:
         started = time.perf_counter()
         if not batch.replace and self.is_committed(batch.id):
             return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
+        if self.reasoner is not None:
+            self.reasoner.refuse(batch)
         ignore = (batch.graph,) if batch.replace else ()
         if batch.bulk is None:
             triples = list(batch.triples)
@@ -110,6 +119,9 @@ class Pipeline:
                 check_loaded=check_loaded if in_place else None,
             )
             report, count = outcome[0].report, outcome[0].triple_count
+        if self.reasoner is not None:
+            # After the batch's own commit: its entailments land in the inferred graph.
+            self.reasoner.after_commit(self.store, batch)
         return CommitResult(
             batch.id, batch.graph, "committed", count, report, time.perf_counter() - started
         )

@@ -34,6 +34,9 @@ QueryResult: TypeAlias = QuerySolutions | QueryTriples | QueryBoolean
 CATALOG_GRAPH = NamedNode(DATA_BASE + "catalog")
 """The named graph holding one ``kgt:IngestBatch`` activity per committed batch."""
 
+INFERRED_GRAPH = NamedNode(DATA_BASE + "graph/inferred")
+"""The named graph holding the entailments ``kgthread.reasoning`` keeps in step with batches."""
+
 
 class GraphStore(Protocol):
     """A quad store holding one named graph per batch plus the catalog graph."""
