@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,7 +120,7 @@ class EmbeddedStore:
             Variable(k): v for k, v in (substitutions or {}).items()
         }
         pending = bool(self._pending)
-        try:
+        with _translated("query could not be evaluated", "store read failed"):
             if default_graph is None and not pending:
                 return self._store.query(
                     sparql,
@@ -140,12 +141,6 @@ class EmbeddedStore:
                 named_graphs=named,
                 substitutions=subs or None,
             )
-        except SyntaxError as exc:
-            raise _query_syntax_error(exc) from exc
-        except (RuntimeError, ValueError) as exc:
-            raise BadRequest(f"query could not be evaluated: {exc}") from exc
-        except OSError as exc:
-            raise StoreUnavailable(f"store read failed: {exc}") from exc
 
     def quads(
         self,
@@ -184,16 +179,12 @@ class EmbeddedStore:
     # -- writes ---------------------------------------------------------------------------
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        with self._write_lock:
-            try:
-                self._store.update(sparql, base_iri=base_iri)
-                self._writes += 1
-            except SyntaxError as exc:
-                raise _query_syntax_error(exc) from exc
-            except (RuntimeError, ValueError) as exc:
-                raise BadRequest(f"update could not be evaluated, nothing written: {exc}") from exc
-            except OSError as exc:
-                raise StoreUnavailable(f"store write failed: {exc}") from exc
+        with (
+            self._write_lock,
+            _translated("update could not be evaluated, nothing written", "store write failed"),
+        ):
+            self._store.update(sparql, base_iri=base_iri)
+            self._writes += 1
 
     def commit(
         self,
@@ -363,6 +354,20 @@ class _ProgressReader(io.RawIOBase, IO[bytes]):
             self._done += count
             self._progress(self._done)
         return count or 0
+
+
+@contextmanager
+def _translated(evaluation: str, io_failure: str) -> Iterator[None]:
+    """pyoxigraph's exceptions as kgthread errors: syntax (400 with line and column),
+    evaluation (400) and I/O (503). The one place the store translates them."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise _query_syntax_error(exc) from exc
+    except (RuntimeError, ValueError) as exc:
+        raise BadRequest(f"{evaluation}: {exc}") from exc
+    except OSError as exc:
+        raise StoreUnavailable(f"{io_failure}: {exc}") from exc
 
 
 def _graph_list(graphs: Sequence[NamedNode] | None) -> list[NamedNode | BlankNode] | None:
