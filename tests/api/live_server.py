@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -13,6 +17,10 @@ from pyoxigraph import RdfFormat
 
 from kgthread.api.app import create_app
 from kgthread.config import Settings
+from kgthread.gate import Gate
+from kgthread.ingest.pipeline import Pipeline
+from kgthread.ingest.rdf_files import batch_from_file
+from kgthread.sample import generate
 from kgthread.store.embedded import EmbeddedStore
 
 
@@ -58,3 +66,32 @@ class Server:
 
 
 LiveFactory = Callable[..., Live]
+
+
+@dataclass
+class Served:
+    """A live server over a sample factory loaded through the gate, and its ground truth."""
+
+    url: str
+    client: httpx.Client
+    server: Server
+    store: EmbeddedStore
+    truth: dict[str, Any]
+
+
+@contextmanager
+def serve_sample(folder: Path, seed: int, scale: int = 10_000) -> Iterator[Served]:
+    """Generate a sample in ``folder``, load it through the gate, serve it; stop at exit."""
+    sample = folder / "factory.nt"
+    summary = generate(scale, seed, sample)
+    store = EmbeddedStore.open(folder / "store")
+    Pipeline(store, Gate.default()).ingest(batch_from_file(sample, bulk_threshold=0))
+    server = Server(Settings(data=folder / "store"), store)
+    url = server.start()
+    client = httpx.Client(base_url=url, timeout=30)
+    try:
+        yield Served(url, client, server, store, json.loads(summary.truth.read_text("utf-8")))
+    finally:
+        client.close()
+        server.stop()
+        store.close()

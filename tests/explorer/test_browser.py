@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from explorer.conftest import Served
+from api.live_server import Served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "artifacts"

@@ -7,7 +7,7 @@ from typing import Any
 
 from pyoxigraph import QuerySolutions
 
-from explorer.conftest import Served
+from api.live_server import Served
 
 KGT = "https://w3id.org/kgthread/ns#"
 

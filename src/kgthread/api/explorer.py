@@ -23,7 +23,7 @@ from pyoxigraph import NamedNode
 from kgthread import assets, lineage
 from kgthread.api import explorer_data
 from kgthread.api.deps import ServicesDep
-from kgthread.api.rest import on_worker
+from kgthread.api.worker import on_worker
 from kgthread.errors import BadRequest, NotFound
 
 STATIC = Path(__file__).with_name("static") / "explorer"

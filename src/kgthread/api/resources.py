@@ -18,8 +18,9 @@ from kgthread import ids, lineage, queries
 from kgthread.api import pagination
 from kgthread.api.deps import ServicesDep
 from kgthread.api.negotiation import choose
-from kgthread.api.rest import JSON_LD, OFFERS, Cursor, Limit, dump_answer, on_worker
+from kgthread.api.rest import JSON_LD, OFFERS, Cursor, Limit, dump_answer
 from kgthread.api.terms import linked, plain
+from kgthread.api.worker import on_worker
 from kgthread.errors import IdentifierError, NotFound
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])

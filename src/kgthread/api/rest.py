@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +27,7 @@ from kgthread.api import pagination
 from kgthread.api.deps import ServicesDep
 from kgthread.api.negotiation import Offer, choose
 from kgthread.api.terms import linked, plain
+from kgthread.api.worker import on_worker
 from kgthread.errors import BadRequest
 from kgthread.queries import NamedQuery, Parameter
 
@@ -221,25 +221,6 @@ async def _respond(
     if body is None:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=content_type, headers=headers)
-
-
-def on_worker(work: Callable[[], Any]) -> Callable[[], Any]:
-    """pyoxigraph results must be dropped on the thread that made them (see api/sparql.py)."""
-
-    def run() -> Any:
-        try:
-            return work()
-        except BaseException as exc:
-            seen: set[int] = set()
-            error: BaseException | None = exc
-            while error is not None and id(error) not in seen:
-                seen.add(id(error))
-                if error.__traceback__ is not None:
-                    traceback.clear_frames(error.__traceback__)
-                error = error.__cause__ or error.__context__
-            raise
-
-    return run
 
 
 def dump_answer(doc: dict[str, Any], request: Request, content_type: str) -> bytes:

@@ -12,7 +12,6 @@ embedded store cannot take an update dataset from outside the update text.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Mapping, Sequence
 from functools import partial
 from urllib.parse import parse_qsl
@@ -25,6 +24,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutio
 from kgthread.api import negotiation, service_description
 from kgthread.api.deps import ServicesDep
 from kgthread.api.guard import refuse_service
+from kgthread.api.worker import release_frames
 from kgthread.errors import (
     BadRequest,
     Forbidden,
@@ -122,7 +122,7 @@ def execute(
     try:
         return _execute(store, text, accept, default_graph, named_graphs, base_iri)
     except BaseException as exc:
-        _release_frames(exc)
+        release_frames(exc)
         raise
 
 
@@ -152,15 +152,6 @@ def _execute(
     except OSError as exc:
         raise StoreUnavailable(f"store read failed: {exc}") from exc
     return body or b"", offer.content_type
-
-
-def _release_frames(exc: BaseException | None) -> None:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if exc.__traceback__ is not None:
-            traceback.clear_frames(exc.__traceback__)
-        exc = exc.__cause__ or exc.__context__
 
 
 def _tabular(result: QueryResult) -> bool:

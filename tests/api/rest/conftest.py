@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from api.live_server import Server
-from kgthread.config import Settings
-from kgthread.gate import Gate
-from kgthread.ingest.pipeline import Pipeline
-from kgthread.ingest.rdf_files import batch_from_file
-from kgthread.sample import generate
-from kgthread.store.embedded import EmbeddedStore
-
-
-@dataclass
-class Served:
-    client: httpx.Client
-    server: Server
-    store: EmbeddedStore
-    truth: dict[str, Any]
+from api.live_server import Served, serve_sample
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("rest")
-    summary = generate(10_000, 3, folder / "factory.nt")
-    store = EmbeddedStore.open(folder / "store")
-    Pipeline(store, Gate.default()).ingest(batch_from_file(folder / "factory.nt", bulk_threshold=0))
-    server = Server(Settings(data=folder / "store"), store)
-    client = httpx.Client(base_url=server.start(), timeout=30)
-    yield Served(client, server, store, json.loads(Path(summary.truth).read_text("utf-8")))
-    client.close()
-    server.stop()
-    store.close()
+    with serve_sample(tmp_path_factory.mktemp("api"), seed=3) as live:
+        yield live

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from decimal import Decimal
 
-from api.rest.conftest import Served
+from api.live_server import Served
 from kgthread import lineage, queries
 from kgthread.api.app import create_app
 from kgthread.config import Settings

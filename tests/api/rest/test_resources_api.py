@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.rest.conftest import Served
+from api.live_server import Served
 from kgthread import ids, vocab
 
 
