@@ -26,7 +26,8 @@ test: setup lint typecheck imports pytest
 setup: system-deps $(STAMP) $(NODE_STAMP)
 
 # node-opcua (package.json, pinned in package-lock.json): the second OPC UA implementation the
-# interoperability tests run against. Without npm those tests skip and say why.
+# interoperability tests run against; cytoscape and @zazuko/yasgui, the explorer's graph view
+# and SPARQL editor, served from node_modules. Without npm those tests skip and say why.
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
@@ -35,14 +36,23 @@ $(NODE_STAMP): package.json package-lock.json
 # From Debian, when missing: a Java runtime for HermiT (the OWL reasoner the ontology tests
 # run through owlready2), Node.js with npm for the node-opcua test server (and cytoscape, the
 # explorer's graph view), and chromium for the explorer's browser tests (Playwright).
+# virtuoso-opensource for the Virtuoso backend tests: they start their own instance, so the
+# package's service is stopped and disabled right after it is installed.
 system-deps:
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian:$$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		case "$$missing" in *virtuoso*) \
+			$(SUDO) service virtuoso-opensource-7 stop >/dev/null 2>&1; \
+			$(SUDO) update-rc.d virtuoso-opensource-7 disable >/dev/null 2>&1; \
+			$(SUDO) systemctl disable virtuoso-opensource-7 >/dev/null 2>&1; true;; \
+		esac; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -15,6 +15,7 @@ Every measurement runs in a fresh interpreter; peak RSS is that child's ``ru_max
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -183,7 +184,9 @@ def main() -> None:
                 plain_rss,
             ]
         )
+    load = os.getloadavg()[0]
     print("## Tabular genealogy: kgthread ingest (read, map, gate, commit) vs plain pyoxigraph\n")
+    print(f"load average at the end: {load:.1f} (2 cores, shared with other jobs)\n")
     print(
         table(
             [

@@ -1,20 +1,27 @@
 """Named-query latency (p50/p99) at 1M sample triples, and what REST adds on top.
 
-Usage: python bench/bench_queries.py [SCALE]   (default: 1000000; sample from bench/common.py)
+Usage: python bench/bench_queries.py [SCALE] [--store FOLDER]
+  (default: 1000000; sample from bench/common.py). With ``--store`` an existing store of
+  that sample is opened read-only instead of bulk-loading a fresh one (at 10M the load
+  alone takes minutes), e.g. ``bench_queries.py 10000000 --store build/store10m``.
 
 A server process bulk-loads the sample (as bench_lineage.py does), times every named query
 in process (``lineage.run``: bind, evaluate, read every row) with probe values from the
 truth file, times the same query straight on pyoxigraph (``Store.query`` + reading rows),
-and its throughput on two threads; then it serves the app with uvicorn. This process is
+and its throughput on two threads, and ``trace`` (``lineage.trace``, every section) over the
+top units; then it serves the app with uvicorn. This process is
 the load generator: a bounded loopback client (raw HTTP/1.1 keep-alive sockets, a fixed
 number of requests on a fixed number of connections) that measures REST latency
-sequentially and throughput concurrently against the same query and values.
+sequentially and throughput concurrently against the same query and values. The server's
+result cache is off here, so every request evaluates and serialises (``bench_rest.py``
+measures the cache).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,7 +42,7 @@ import json, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import uvicorn
-from pyoxigraph import RdfFormat
+from pyoxigraph import RdfFormat, Store
 from kgthread import lineage, queries
 from kgthread.api.app import create_app
 from kgthread.config import Settings
@@ -44,11 +51,14 @@ from kgthread.store.embedded import EmbeddedStore
 sample, folder, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 iterations = int(sys.argv[4])
 probes = json.loads(sys.argv[5])
-store = EmbeddedStore.open(folder)
-loader = Batch("bench", "1", [Source.of_file(sample)], batch_id="sample")
 started = time.perf_counter()
-store.bulk_commit(loader.graph, sample, RdfFormat.N_TRIPLES,
-                  provenance(loader, 0, loader.started), lambda: None)
+if sys.argv[7]:
+    store = EmbeddedStore(Store.read_only(sys.argv[7]), None)
+else:
+    store = EmbeddedStore.open(folder)
+    loader = Batch("bench", "1", [Source.of_file(sample)], batch_id="sample")
+    store.bulk_commit(loader.graph, sample, RdfFormat.N_TRIPLES,
+                      provenance(loader, 0, loader.started), lambda: None)
 result = {"load_s": time.perf_counter() - started, "queries": {}}
 raw = store._store
 for name, (parameter, values) in probes.items():
@@ -69,6 +79,14 @@ for name, (parameter, values) in probes.items():
                            substitutions={Variable(k): v for k, v in bound.items()})))
         direct.append(time.perf_counter() - t0)
     result["queries"][name] = {"lineage": timings, "direct": direct, "rows": rows / len(timings)}
+tops = probes["genealogy-down"][1]
+timings, rows = [], 0
+for i in range(min(iterations, 100)):
+    t0 = time.perf_counter()
+    found = lineage.trace(store, tops[i % len(tops)])
+    timings.append(time.perf_counter() - t0)
+    rows += sum(len(t.rows) for t in found.sections.values())
+result["queries"]["trace"] = {"lineage": timings, "direct": [], "rows": rows / len(timings)}
 def hammer(name, parameter, values, count):
     query = queries.get(name)
     bound = [query.parameters[0].bind(v) for v in values]
@@ -83,7 +101,8 @@ def hammer(name, parameter, values, count):
 wanted = sys.argv[6].split(",")
 result["direct_rps"] = {n: hammer(n, *probes[n], 4000) for n in wanted}
 out.write_text(json.dumps(result))
-config = uvicorn.Config(create_app(Settings(data=folder), store=store), host="127.0.0.1",
+settings = Settings(data=folder, result_cache_bytes=0)  # every request evaluates
+config = uvicorn.Config(create_app(settings, store=store), host="127.0.0.1",
                         port=0, log_level="warning", access_log=False)
 server = uvicorn.Server(config)
 thread = threading.Thread(target=server.run, daemon=True)
@@ -94,7 +113,8 @@ print("READY", server.servers[0].sockets[0].getsockname()[1], flush=True)
 sys.stdin.read()
 server.should_exit = True
 thread.join(10)
-store.close()
+if not sys.argv[7]:
+    store.close()
 """
 
 
@@ -159,7 +179,13 @@ async def _client(
 
 
 def main() -> None:
-    scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    args = sys.argv[1:]
+    existing = ""
+    if "--store" in args:
+        at = args.index("--store")
+        existing = str(Path(args[at + 1]).resolve())
+        del args[at : at + 2]
+    scale = int(args[0]) if args else 1_000_000
     sample = sample_file(scale)
     truth = json.loads(sample.with_suffix(".truth.json").read_text())
     plan = probes(truth)
@@ -178,6 +204,7 @@ def main() -> None:
                 str(ITERATIONS),
                 json.dumps(plan),
                 ",".join(REST_QUERIES),
+                existing,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -220,9 +247,11 @@ def main() -> None:
     rows: list[list[object]] = []
     for name, timing in result["queries"].items():
         p50, p99 = percentiles(timing["lineage"])
-        d50, _ = percentiles(timing["direct"])
+        d50 = percentiles(timing["direct"])[0] if timing["direct"] else float("nan")
         rows.append([name, 1000 * p50, 1000 * p99, 1000 * d50, timing["rows"]])
+    load = os.getloadavg()[0]
     print(f"Named queries at {scale:,} triples (load {result['load_s']:.1f} s), {ITERATIONS} calls")
+    print(f"load average at the end: {load:.1f} (2 cores, shared)")
     print()
     print(table(["query", "p50 ms", "p99 ms", "pyoxigraph p50 ms", "rows/call"], rows))
     print()

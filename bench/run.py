@@ -23,6 +23,10 @@ def main() -> None:
     run("bench_gate_engine.py")
     run("bench_load.py", *SCALES)
     run("bench_lineage.py", *SCALES)
+    run("bench_conformance.py")
+    run("bench_explorer_links.py")
+    run("bench_query_limits.py")
+    run("bench_audit.py")
 
 
 if __name__ == "__main__":

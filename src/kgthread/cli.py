@@ -16,6 +16,8 @@ from pathlib import Path
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from kgthread import __version__, queries
+from kgthread.audit import AuditTrail, audit_folder
+from kgthread.audit.log import LOG_FILE
 from kgthread.config import Settings
 from kgthread.errors import BadRequest, KgthreadError, ValidationFailed
 from kgthread.gate import Gate
@@ -24,7 +26,9 @@ from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import BulkFile, class_counts
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file, format_of
-from kgthread.store.embedded import EmbeddedStore
+from kgthread.reasoning import Reasoner
+from kgthread.store.base import GraphStore
+from kgthread.store.opening import open_store, store_location
 
 _RESULT_FORMATS = {
     "json": QueryResultsFormat.JSON,
@@ -104,9 +108,24 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", help="RDF format or media type (default: by extension)")
     validate.add_argument("--engine", choices=["native", "pyshacl"], help="SHACL engine")
 
-    reason = commands.add_parser("reason", help="entailments: rebuild, explain, check ontology")
-    reason.add_argument("action", choices=["rebuild", "explain", "check-ontology"])
+    key = commands.add_parser("key", help="make an API key: the key once, its hash entry")
+    key.add_argument("action", choices=["new"])
+    key.add_argument("--name", required=True, help="who holds the key (the audit trail's name)")
+    key.add_argument("--role", required=True, choices=["read", "write", "admin"])
+    key.add_argument(
+        "--source", action="append", help="source system it may read (repeat; default: all)"
+    )
+
+    reason = commands.add_parser(
+        "reason", help="entailments and design conformance: rebuild, explain, check"
+    )
+    reason.add_argument("action", choices=["rebuild", "explain", "check-ontology", "conformance"])
     reason.add_argument("terms", nargs="*", help="explain: S P O (IRIs); check-ontology: files")
+    reason.add_argument("--unit", help="conformance: check and show this unit only (IRI)")
+
+    audit = commands.add_parser("audit", help="the audit trail: verify the chain and the store")
+    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--json", action="store_true", help="print the verification as JSON")
     return parser
 
 
@@ -133,6 +152,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from kgthread.api.app import create_app
+    from kgthread.api.auth import binding_notice
 
     settings = settings.with_(
         host=args.host or settings.host,
@@ -140,8 +160,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         enable_update=args.enable_update or settings.enable_update,
     )
     app = create_app(settings)
+    print(f"kgthread: {binding_notice(app.state.authenticator, settings.host)}", file=sys.stderr)
     print(
-        f"kgthread {__version__}: serving {settings.data} on http://{settings.host}:{settings.port}"
+        f"kgthread {__version__}: serving {store_location(settings)} on http://{settings.host}:{settings.port}"
         " (SPARQL at /sparql, Graph Store at /store, API docs at /docs)",
         file=sys.stderr,
     )
@@ -150,7 +171,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> int:
-    store = EmbeddedStore.open(settings.data)
+    store = open_store(settings)
     try:
         pipeline = _pipeline(store, settings)
         for path in args.files:
@@ -185,7 +206,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         strict=not args.failsafe,
         extra=_key_values(args.option),
     )
-    store = EmbeddedStore.open(settings.data)
+    store = open_store(settings)
     try:
         pipeline = _pipeline(store, settings)
         for batch in adapter.batches(args.files, options):
@@ -210,12 +231,55 @@ def _key_values(pairs: Sequence[str]) -> dict[str, str]:
     return values
 
 
-def _pipeline(store: EmbeddedStore, settings: Settings) -> Pipeline:
+def _pipeline(store: GraphStore, settings: Settings) -> Pipeline:
     return Pipeline(
         store,
         Gate.default(settings.gate_engine),
         gate_memory_limit=settings.gate_memory_limit_bytes,
+        audit=_trail(store, settings),
+        reasoner=Reasoner() if settings.reasoning else None,
     )
+
+
+def _trail(store: GraphStore, settings: Settings) -> AuditTrail | None:
+    folder = audit_folder(settings)
+    return None if folder is None else AuditTrail.open(folder, store)
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Reconcile (as every opening does), then verify: 0 when the chain and the store hold,
+    1 with each finding (what and where) when they do not."""
+    from kgthread.audit import verify
+
+    folder = audit_folder(settings)
+    if folder is None:
+        raise BadRequest("a remote store keeps an audit trail only where audit_dir names one")
+    store = open_store(settings)
+    try:
+        if not (folder / LOG_FILE).exists() and store.graph_names():
+            print(f"missing-log at {folder / LOG_FILE}: the store holds graphs, the log is gone")
+            return 1
+        trail = AuditTrail.open(folder, store)
+        result = verify(trail, store)
+    finally:
+        store.close()
+    for entry in trail.reconciled:
+        what = entry.get("batch") or entry["action"]
+        print(
+            f"reconciled: pending entry seq {entry['ref']} ({what}) resolved as {entry['state']}",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        for finding in result.findings:
+            print(finding)
+        verdict = "holds" if result.holds else f"BROKEN: {len(result.findings)} finding(s)"
+        print(
+            f"audit trail {verdict}: {result.entries} entries, "
+            f"{result.graphs_checked} graphs checked, head {result.head}"
+        )
+    return 0 if result.holds else 1
 
 
 def _progress_printer(path: Path) -> Callable[[int], None]:
@@ -251,7 +315,7 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
     text = args.sparql or ""
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
-    store = EmbeddedStore.open(settings.data)
+    store = open_store(settings)
     try:
         if named is not None:
             result = named.run(store, _key_values(args.param))
@@ -309,7 +373,7 @@ def _opcua(args: argparse.Namespace, settings: Settings) -> int:
     from kgthread.ingest.sensors.watcher import default_state_file, watch
 
     logging.basicConfig(level=logging.WARNING, format="kgthread: %(message)s")
-    store = EmbeddedStore.open(settings.data)
+    store = open_store(settings)
     try:
         pipeline = _pipeline(store, settings)
         if args.opcua_command == "import-nodeset":
@@ -347,22 +411,25 @@ def _opcua(args: argparse.Namespace, settings: Settings) -> int:
 def _reason(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild the inferred graph, explain one entailed triple, or check ontology files with
     HermiT (the shipped ontology when none are given); 1 when not entailed or rejected."""
-    from kgthread import assets, reasoning
+    from kgthread import reasoning
 
     if args.action == "check-ontology":
+        from kgthread.reasoning.hierarchy import ontology_files
         from kgthread.reasoning.tbox import classify
 
-        report = classify([Path(t) for t in args.terms] or [assets.ontology_file()])
+        report = classify([Path(t) for t in args.terms] or ontology_files())
         print(json.dumps(report.to_json(), indent=2))
         return 0 if report.accepted else 1
     if args.action == "explain" and len(args.terms) != 3:
         raise BadRequest("explain takes SUBJECT PREDICATE OBJECT (IRIs)")
-    store = EmbeddedStore.open(settings.data)
+    store = open_store(settings)
     try:
         if args.action == "rebuild":
             done = reasoning.Reasoner().rebuild(store)
             print(f"{done.inferred} inferred triples in {done.graph.value}")
             return 0
+        if args.action == "conformance":
+            return _conformance(store, args.unit)
         try:
             s, p, o = (NamedNode(term) for term in args.terms)
         except ValueError as exc:
@@ -374,6 +441,38 @@ def _reason(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
 
 
+def _conformance(store: GraphStore, unit: str | None) -> int:
+    """Check every unit (or one unit's revision) against its derived design shapes and
+    store the reports; 1 when a unit does not conform."""
+    from kgthread.reasoning import conformance_reports
+
+    if unit is None:
+        checked = conformance_reports.check_all(store)
+        print(json.dumps(checked.to_json(), indent=2))
+        return 1 if checked.nonconforming else 0
+    try:
+        node = NamedNode(unit)
+    except ValueError as exc:
+        raise BadRequest(f"--unit takes an IRI: {exc}") from exc
+    found = conformance_reports.check_unit(store, node)
+    print(json.dumps(found.to_json(), indent=2))
+    return 0 if found.conforms else 1
+
+
+def _key(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a new key on stdout (shown once) and the entry for ``api_keys_file`` on stderr."""
+    from kgthread.api.auth import key_entry, new_key
+
+    key, digest = new_key()
+    print(key)
+    print(
+        f"# add to {settings.api_keys_file or 'the api_keys_file'}; the key itself is not kept:\n"
+        + key_entry(args.name, digest, args.role, args.source),
+        file=sys.stderr,
+    )
+    return 0
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "serve": _serve,
     "load": _load,
@@ -383,6 +482,8 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": _ingest,
     "opcua": _opcua,
     "reason": _reason,
+    "audit": _audit,
+    "key": _key,
 }
 
 if __name__ == "__main__":

@@ -33,9 +33,40 @@ class Settings:
         default=16 * 1024 * 1024, metadata={"env": "BULK_THRESHOLD_BYTES"}
     )
     read_threads: int = field(default=4, metadata={"env": "READ_THREADS"})
+    result_cache_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"env": "RESULT_CACHE_BYTES"}
+    )
     gate_memory_limit_bytes: int = field(
         default=512 * 1024 * 1024, metadata={"env": "GATE_MEMORY_LIMIT_BYTES"}
     )
+    audit_dir: Path | None = field(default=None, metadata={"env": "AUDIT_DIR"})
+    # The reasoner (docs/reasoning.md) for load, ingest and serve: on, off (or true/false).
+    reasoning: bool = field(default=False, metadata={"env": "REASONING"})
+    # A remote store (docs/deployment.md): ``store`` set to an http(s) URL selects it.
+    store: str = field(default="", metadata={"env": "STORE"})
+    store_dialect: str = field(default="generic", metadata={"env": "STORE_DIALECT"})
+    store_query_url: str = field(default="", metadata={"env": "STORE_QUERY_URL"})
+    store_update_url: str = field(default="", metadata={"env": "STORE_UPDATE_URL"})
+    store_graph_store_url: str = field(default="", metadata={"env": "STORE_GRAPH_STORE_URL"})
+    store_auth: str = field(default="none", metadata={"env": "STORE_AUTH"})
+    store_user: str = field(default="", metadata={"env": "STORE_USER"})
+    store_password: str = field(default="", metadata={"env": "STORE_PASSWORD"}, repr=False)
+    store_token: str = field(default="", metadata={"env": "STORE_TOKEN"}, repr=False)
+    store_timeout_seconds: int = field(default=30, metadata={"env": "STORE_TIMEOUT_SECONDS"})
+    # Access control and query limits (docs/security.md).
+    api_keys_file: Path | None = field(default=None, metadata={"env": "API_KEYS_FILE"})
+    jwt_keys_file: Path | None = field(default=None, metadata={"env": "JWT_KEYS_FILE"})
+    jwt_issuer: str = field(default="", metadata={"env": "JWT_ISSUER"})
+    jwt_audience: str = field(default="", metadata={"env": "JWT_AUDIENCE"})
+    jwt_algorithms: str = field(
+        default="RS256,PS256,ES256,EdDSA", metadata={"env": "JWT_ALGORITHMS"}
+    )
+    query_timeout_seconds: float = field(default=30.0, metadata={"env": "QUERY_TIMEOUT_SECONDS"})
+    query_queue_seconds: float = field(default=2.0, metadata={"env": "QUERY_QUEUE_SECONDS"})
+    query_max_rows: int = field(default=200_000, metadata={"env": "QUERY_MAX_ROWS"})
+    query_max_bytes: int = field(default=256 * 1024 * 1024, metadata={"env": "QUERY_MAX_BYTES"})
+    query_max_chars: int = field(default=100_000, metadata={"env": "QUERY_MAX_CHARS"})
+    service_allow_list: str = field(default="", metadata={"env": "SERVICE_ALLOW_LIST"})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -67,6 +98,8 @@ def _coerce(name: str, declared: Any, raw: str) -> Any:
             if raw.lower() in ("0", "false", "no", "off", ""):
                 return False
             raise ValueError(raw)
+        if "float" in kind:
+            return float(raw)
         if "int" in kind:
             return int(raw)
         if "Path" in kind:

@@ -7,6 +7,7 @@ these where they are raised (the store wrapper, the readers), nowhere else.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 
@@ -22,6 +23,10 @@ class KgthreadError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
+
+    def response_headers(self) -> dict[str, str]:
+        """HTTP headers the answer must carry besides the body (a challenge, a retry hint)."""
+        return {}
 
     def to_problem(self) -> dict[str, Any]:
         """The RFC 9457 body for this error."""
@@ -127,10 +132,87 @@ class StoreLocked(StoreUnavailable):
     title = "Store folder is in use by another process"
 
 
+class StorageFull(KgthreadError):
+    """The disk under the store or the audit log is full: 507, nothing was written, reads
+    go on. Retrying with the same batch id once space is freed is safe."""
+
+    status = 507
+    code = "storage-full"
+    title = "Insufficient storage"
+
+
+def is_storage_full(exc: OSError) -> bool:
+    """Whether an I/O error means the device is out of space (RocksDB reports it only in
+    its message, without an errno)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(exc).lower()
+    return "no space left" in text or "quota exceeded" in text
+
+
+class RemoteStoreUnavailable(StoreUnavailable):
+    """A remote store that cannot answer now (unreachable, timed out, overloaded): 503.
+    ``backend`` names the store's dialect and ``cause`` says why, in one stable word."""
+
+    code = "remote-store-unavailable"
+    title = "Remote store unavailable"
+
+
+class RemoteStoreFailed(KgthreadError):
+    """A remote store that answered, but not with a usable answer (auth refused, truncated
+    result, an error after a 200 header, a server error): 502 Bad Gateway. ``backend`` and
+    ``cause`` as for :class:`RemoteStoreUnavailable`."""
+
+    status = 502
+    code = "remote-store-failed"
+    title = "Remote store failed"
+
+
 class QueryTimeout(KgthreadError):
     status = 503
     code = "query-timeout"
     title = "Query exceeded its time limit"
+
+
+class QueryBusy(KgthreadError):
+    """Every query slot stayed taken for the queueing time: 503 with ``Retry-After``."""
+
+    status = 503
+    code = "query-busy"
+    title = "Too many queries at once"
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.detail.get("retry_after", 1))}
+
+
+class ResultTooLarge(KgthreadError):
+    """A result passed its row or byte cap: 503, never a partial answer."""
+
+    status = 503
+    code = "result-too-large"
+    title = "Result exceeded its size limit"
+
+
+class Unauthorized(KgthreadError):
+    """No credentials, or credentials that do not verify: 401 with a ``WWW-Authenticate``
+    challenge (``Bearer``, with ``error="invalid_token"`` when a token was refused)."""
+
+    status = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+    def response_headers(self) -> dict[str, str]:
+        challenge = 'Bearer realm="kgthread"'
+        if self.detail.get("invalid"):
+            challenge += ', error="invalid_token"'
+        return {"WWW-Authenticate": challenge}
+
+
+class TargetRefused(BadRequest):
+    """A ``SERVICE`` or ``LOAD`` whose target is not on the allow-list; ``target`` names it."""
+
+    code = "target-refused"
+    title = "SERVICE or LOAD target refused"
 
 
 class NodesetError(BadRequest):

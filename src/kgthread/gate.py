@@ -33,7 +33,7 @@ from kgthread import assets, vocab
 from kgthread.config import GateEngine
 from kgthread.errors import RdfSyntaxError
 from kgthread.ingest.batch import BulkFile
-from kgthread.store.base import GraphStore
+from kgthread.store.base import GraphStore, RoundTripStore, ValueRows
 from kgthread.validation import Report, ShapesGraph, validate
 
 BATCH_GRAPH = NamedNode("urn:kgthread:gate:batch")
@@ -142,6 +142,9 @@ class Gate:
         return Checked(report, count)
 
     def _add_context(self, scratch: Store, store: GraphStore, ignore: Ignored) -> None:
+        if isinstance(store, RoundTripStore):
+            self._add_remote_context(scratch, store, ignore)
+            return
         context: list[Quad] = []
 
         def keep(quads: Iterable[Quad]) -> None:
@@ -165,6 +168,34 @@ class Gate:
                 if wanted is None or _typed(scratch, node) & wanted:
                     keep(store.quads(predicate=predicate, obj=node))
         scratch.extend(context)
+
+    def _add_remote_context(self, scratch: Store, store: RoundTripStore, ignore: Ignored) -> None:
+        """The same context as :meth:`_add_context`, in one CONSTRUCT (``batch-context.rq``):
+        node by node would be a round trip each. Objects the batch itself types as a class
+        an inverse-path shape targets need their incoming edges; the others only if the
+        store types them so, which the query checks."""
+        mentioned = scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())
+        nodes: list[tuple[NamedNode | Literal | None, ...]] = [(n,) for n in _nodes(mentioned)]
+        incoming: list[tuple[NamedNode | Literal | None, ...]] = []
+        for predicate, classes in self.shapes.inverse_scope.items():
+            wanted = None if classes is None else _with_subclasses(classes)
+            subs = _batch()
+            subs[Variable("predicate")] = predicate
+            for node in _nodes(scratch.query(_rq("inverse-objects.rq"), substitutions=subs)):
+                if wanted is None or _typed(scratch, node) & wanted:
+                    incoming.append((predicate, node, None))
+                else:
+                    incoming.extend((predicate, node, c) for c in sorted(wanted, key=str))
+        ignored: list[tuple[NamedNode | Literal | None, ...]] = [
+            (g,) for g in ignore if isinstance(g, NamedNode)
+        ]
+        rows: ValueRows = {
+            ("node",): nodes,
+            ("predicate", "target", "class"): incoming,
+            ("ignored",): ignored,
+        }
+        triples = store.construct(_rq("batch-context.rq"), rows)
+        scratch.extend(Quad(t.subject, t.predicate, t.object, CONTEXT_GRAPH) for t in triples)
 
 
 @cache

@@ -1,4 +1,5 @@
-"""SERVICE is refused in client queries, and only the keyword itself is."""
+"""SERVICE is refused in client queries unless its target is allowed, and only the keyword
+itself counts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from api.live_server import Live
 from kgthread.api.guard import refuse_service
-from kgthread.errors import Forbidden
+from kgthread.errors import TargetRefused
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,7 @@ from kgthread.errors import Forbidden
     ],
 )
 def test_service_is_refused(query: str) -> None:
-    with pytest.raises(Forbidden, match="SERVICE is refused"):
+    with pytest.raises(TargetRefused, match=r"SERVICE <http://[^>]+> is refused"):
         refuse_service(query)
 
 
@@ -36,10 +37,11 @@ def test_the_word_elsewhere_is_allowed(query: str) -> None:
     refuse_service(query)
 
 
-def test_endpoint_answers_403_without_calling_out(read_only: Live) -> None:
-    # The named host does not exist: a 403 proves the query never ran.
+def test_endpoint_answers_400_naming_the_target_without_calling_out(read_only: Live) -> None:
+    # Nothing listens on the named port: a refusal naming it proves the query never ran.
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     response = read_only.client.get("/sparql", params={"query": query})
-    assert response.status_code == 403
+    assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["code"] == "forbidden"
+    assert response.json()["code"] == "target-refused"
+    assert response.json()["target"] == "http://127.0.0.1:9/sparql"

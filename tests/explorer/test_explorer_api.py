@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pyoxigraph import QuerySolutions
 
 from api.live_server import Served
+from kgthread import queries
 
 KGT = "https://w3id.org/kgthread/ns#"
 
@@ -42,8 +42,9 @@ def test_summary_has_types_literals_and_link_groups(served: Served) -> None:
     unit = _unit(served)
     doc = served.client.get("/explore/api/summary", params={"iri": unit}).json()
     assert doc["label"] == _serial(unit)
-    assert [t["label"] for t in doc["types"]] == ["serialized unit"]
+    assert [t["label"] for t in doc["types"] if not t["inferred"]] == ["serialized unit"]
     assert doc["types"][0]["definition"]
+    assert {t["label"] for t in doc["types"] if t["inferred"]} >= {"tracked item"}
     assert any(lit["predicate"]["iri"] == KGT + "serialNumber" for lit in doc["literals"])
     groups = {(g["direction"], g["predicate"]["iri"]): g["count"] for g in doc["groups"]}
     assert groups[("out", KGT + "unitOfRevision")] == 1
@@ -59,18 +60,22 @@ def test_literal_units_are_shown(served: Served) -> None:
 
 _BUSIEST = """
 SELECT ?o (COUNT(*) AS ?n) WHERE {
-  ?s ?p ?o FILTER(isIRI(?o) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+  GRAPH ?g { ?s ?p ?o }
+  FILTER(isIRI(?o) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+  FILTER(?g != <https://w3id.org/kgthread/id/graph/inferred>)
 } GROUP BY ?o ORDER BY DESC(?n) LIMIT 1
 """
 
 
 def _busiest(served: Served) -> tuple[str, dict[str, Any]]:
-    """The resource with the most incoming links, and its largest link group."""
+    """The resource with the most asserted incoming links, and its largest link group."""
     result = served.store.query(_BUSIEST)
     assert isinstance(result, QuerySolutions)
     iri: str = next(iter(result))["o"].value
     doc = served.client.get("/explore/api/summary", params={"iri": iri}).json()
-    return iri, max(doc["groups"], key=lambda g: g["count"])
+    return iri, max(
+        doc["groups"], key=lambda g: (g["count"], g["predicate"]["iri"].startswith(KGT))
+    )
 
 
 def test_links_page_through_a_large_group_with_provenance(served: Served) -> None:
@@ -78,25 +83,38 @@ def test_links_page_through_a_large_group_with_provenance(served: Served) -> Non
     assert group["count"] > 50
     params = {"iri": iri, "predicate": group["predicate"]["iri"], "direction": group["direction"]}
     seen: list[str] = []
-    offset: int | None = 0
-    while offset is not None:
-        page = served.client.get("/explore/api/links", params={**params, "offset": offset}).json()
+    cursor: str | None = ""
+    for _ in range(group["count"] // 50 + 2):
+        page = served.client.get("/explore/api/links", params={**params, "cursor": cursor}).json()
         assert len(page["items"]) <= 50
+        assert page["start"] == len(seen)
         seen += [item["iri"] for item in page["items"]]
-        offset = page["next_offset"]
+        cursor = page["next"]
+        if cursor is None:
+            break
     assert len(seen) == len(set(seen)) == group["count"]
     first = served.client.get("/explore/api/links", params=params).json()["items"][0]
     assert first["provenance"][0]["files"] == "factory.nt"
     assert first["provenance"][0]["batch"].startswith("https://w3id.org/kgthread/id/batch/")
 
 
-def test_first_page_of_a_busy_resource_is_fast(served: Served) -> None:
+def test_a_bad_cursor_is_a_400_naming_it(served: Served) -> None:
     iri, group = _busiest(served)
-    params = {"iri": iri, "predicate": group["predicate"]["iri"], "direction": group["direction"]}
-    started = time.perf_counter()
-    served.client.get("/explore/api/summary", params={"iri": iri}).raise_for_status()
-    served.client.get("/explore/api/links", params=params).raise_for_status()
-    assert time.perf_counter() - started < 2.0
+    params = {"iri": iri, "predicate": group["predicate"]["iri"], "cursor": "%%%"}
+    answer = served.client.get("/explore/api/links", params=params)
+    assert answer.status_code == 400
+    assert answer.json()["parameter"] == "cursor"
+
+
+def test_inferred_links_are_marked(served: Served) -> None:
+    unit = _unit(served)
+    params = {"iri": unit, "predicate": KGT + "contains", "direction": "out"}
+    page = served.client.get("/explore/api/links", params=params).json()
+    assert page["total"] > 0
+    assert all(item["inferred"] and not item["provenance"] for item in page["items"])
+    components = {**params, "predicate": KGT + "hasComponent"}
+    page = served.client.get("/explore/api/links", params=components).json()
+    assert not any(item["inferred"] for item in page["items"])
 
 
 def test_neighbours_are_graph_data(served: Served) -> None:
@@ -115,13 +133,54 @@ def test_unknown_and_bad_iris(served: Served) -> None:
     assert bad.status_code == 400
 
 
-def test_pages_and_vendor_script_are_served(served: Served) -> None:
-    for path in ("/explore", "/explore/resource?iri=urn:x:a", "/explore/timeline?iri=urn:x:a"):
+def test_pages_and_vendor_scripts_are_served(served: Served) -> None:
+    pages = ("/explore", "/explore/resource?iri=urn:x:a", "/explore/timeline?iri=urn:x:a")
+    for path in (*pages, "/explore/sparql"):
         page = served.client.get(path)
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
-    script = served.client.get("/explore/static/search.js")
-    assert script.status_code == 200
+    for script in ("/explore/static/search.js", "/explore/static/sparql.js"):
+        assert served.client.get(script).status_code == 200
+    for vendored in ("cytoscape/cytoscape.min.js", "yasgui/yasgui.min.js", "yasgui/yasgui.min.css"):
+        answer = served.client.get("/explore/vendor/" + vendored)
+        assert answer.status_code == 200, vendored
+        assert len(answer.content) > 10_000
+
+
+def test_examples_are_every_named_query_with_samples_from_the_store(served: Served) -> None:
+    doc = served.client.get("/explore/api/examples").json()
+    assert doc["prefixes"]["kgt"] == KGT
+    assert doc["prefixes"]["id"] == "https://w3id.org/kgthread/id/"
+    assert doc["prefixes"]["sosa"] == "http://www.w3.org/ns/sosa/"
+    names = {example["name"] for example in doc["examples"]}
+    assert names == set(queries.catalog())
+    by_name = {example["name"]: example for example in doc["examples"]}
+    (unit,) = by_name["genealogy-down"]["parameters"]
+    assert unit["name"] == "unit"
+    assert (
+        served.client.get("/explore/api/summary", params={"iri": unit["sample"]}).json()["types"][
+            0
+        ]["iri"]
+        == KGT + "SerializedUnit"
+    )
+    rows = queries.get("genealogy-down").run(served.store, {"unit": unit["sample"]})
+    assert isinstance(rows, QuerySolutions)
+    assert len(list(rows)) > 0  # the sample is a unit with components
+    statement = {p["name"]: p["sample"] for p in by_name["evidence"]["parameters"]}
+    assert statement["predicate"] == KGT + "hasComponent"
+    evidence = queries.get("evidence").run(served.store, statement)
+    assert isinstance(evidence, QuerySolutions)
+    assert len(list(evidence)) > 0
+
+
+def test_features_name_the_optional_apis_this_server_has(served: Served) -> None:
+    features = served.client.get("/explore/api/features").json()
+    assert set(features) == {"explain", "conformance"}
+    paths = served.client.get("/openapi.json").json()["paths"]
+    assert features == {
+        "explain": "/api/explain" in paths,
+        "conformance": "/api/conformance" in paths,
+    }
 
 
 def test_html_accept_on_resources_redirects_to_the_explorer(served: Served) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, RdfFormat, Triple
 
+from backends.stores import BACKENDS, open_backend
 from factories import built_into, product, unit
 from kgthread import ids, vocab
 from kgthread.errors import RdfSyntaxError, ValidationFailed
@@ -14,13 +16,16 @@ from kgthread.gate import Gate
 from kgthread.ingest.batch import Batch, Source
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file
-from kgthread.store.base import CATALOG_GRAPH
+from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.store.embedded import EmbeddedStore
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> EmbeddedStore:
-    return EmbeddedStore.open(tmp_path / "store")
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """The same pipeline over each backend (backend parity: tests/backends/stores.py)."""
+    opened = open_backend(request, request.param, tmp_path)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -10,25 +10,33 @@ from typing import Any
 import pytest
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
+from backends.stores import open_backend
 from kgthread import ids, queries, vocab
 from kgthread.gate import Gate
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file
 from kgthread.sample import generate
+from kgthread.store.base import GraphStore
 from kgthread.store.embedded import EmbeddedStore
 
-Loaded = tuple[EmbeddedStore, dict[str, Any]]
+Loaded = tuple[GraphStore, dict[str, Any]]
 Build = Callable[[Iterable[Triple]], EmbeddedStore]
 
 
-@pytest.fixture(scope="module", params=[10_000, 50_000], ids=["10k", "50k"])
+@pytest.fixture(
+    scope="module",
+    params=[(10_000, "embedded"), (50_000, "embedded"), (10_000, "oxigraph"), (10_000, "virtuoso")],
+    ids=["10k", "50k", "10k-oxigraph", "10k-virtuoso"],
+)
 def factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Loaded]:
-    """A sample factory loaded through the gate into a store on disk, with its truth."""
-    folder = tmp_path_factory.mktemp(f"factory{request.param}")
-    summary = generate(request.param, 5, folder / "factory.nt")
-    store = EmbeddedStore.open(folder / "store")
+    """A sample factory loaded through the gate into a store with its truth: on disk at two
+    sizes, and the small one on each remote backend (backend parity)."""
+    scale, backend = request.param
+    folder = tmp_path_factory.mktemp(f"factory{scale}-{backend}")
+    store = open_backend(request, backend, folder)
+    summary = generate(scale, 5, folder / "factory.nt")
     Pipeline(store, Gate.default()).ingest(batch_from_file(folder / "factory.nt", bulk_threshold=0))
     yield store, json.loads(Path(summary.truth).read_text(encoding="utf-8"))
     store.close()
@@ -56,7 +64,7 @@ def build(tmp_path: Path) -> Iterator[Build]:
         store.close()
 
 
-def rows(store: EmbeddedStore, name: str, **values: str) -> list[dict[str, str]]:
+def rows(store: GraphStore, name: str, **values: str) -> list[dict[str, str]]:
     result = queries.get(name).run(store, values)
     assert isinstance(result, QuerySolutions)
     names = [v.value for v in result.variables]

@@ -13,7 +13,12 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem_response(error: KgthreadError) -> JSONResponse:
-    return JSONResponse(error.to_problem(), status_code=error.status, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        error.to_problem(),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=error.response_headers() or None,
+    )
 
 
 def install(app: FastAPI) -> None:

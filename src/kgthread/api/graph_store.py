@@ -16,15 +16,19 @@ import uuid
 from functools import partial
 
 import anyio
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, serialize
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
 from kgthread.api import negotiation
+from kgthread.api.auth import ReadServicesDep, principal_of, require_role
 from kgthread.api.deps import Services, ServicesDep
+from kgthread.api.limits import limits_of, run_query, too_many_bytes
 from kgthread.api.sparql import read_body
-from kgthread.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedFormat
+from kgthread.audit.trail import audited_drop
+from kgthread.errors import BadRequest, Forbidden, NotFound, UnsupportedFormat
 from kgthread.ingest import update as updates
 from kgthread.ingest.batch import Batch, Source
 from kgthread.ingest.rdf_files import parse_triples
@@ -37,16 +41,29 @@ ADAPTER_VERSION = "1.0"
 DEFAULT = DefaultGraph()
 
 Target = NamedNode | DefaultGraph
+WRITE = [Depends(require_role("write"))]
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph or the dataset")
-async def read(request: Request, services: ServicesDep) -> Response:
+# Two routes, not one with two methods: each needs its own OpenAPI operation id.
+@router.get(
+    "/store",
+    summary="Read a graph or the dataset",
+    responses=negotiation.documented(negotiation.GRAPH, negotiation.DATASET),
+)
+@router.head(
+    "/store",
+    summary="Headers of a graph or the dataset, without the body",
+    responses=negotiation.documented(negotiation.GRAPH, negotiation.DATASET),
+)
+async def read(request: Request, services: ReadServicesDep) -> Response:
     target = _target(request)
     accept = request.headers.get("accept")
     head = request.method == "HEAD"
-    body, content_type = await anyio.to_thread.run_sync(
-        partial(_read, services, target, accept, head), limiter=services.readers
+    body, content_type = await run_query(
+        request, lambda _deadline: _read(services, target, accept, head)
     )
+    if len(body) > limits_of(request).max_bytes:
+        raise too_many_bytes(limits_of(request).max_bytes)
     headers = {"Vary": "Accept"}
     if head:
         return Response(status_code=200, headers={**headers, "Content-Type": content_type})
@@ -73,16 +90,19 @@ def _read(
     return serialize(triples, format=offer.format) or b"", offer.content_type
 
 
-@router.put("/store", summary="Replace a graph (201 created, 204 replaced)")
+@router.put("/store", summary="Replace a graph (201 created, 204 replaced)", dependencies=WRITE)
 async def put(request: Request, services: ServicesDep) -> Response:
     target = _writable(_target(request), "PUT")
     body, triples = await _payload(request, services, target)
     source = Source.of_bytes(None, body)
+    agent = principal_of(request).name  # who the audit trail records
     async with services.writer:
         if isinstance(target, DefaultGraph):
-            await anyio.to_thread.run_sync(partial(_write_default, services, triples, source))
+            await anyio.to_thread.run_sync(
+                partial(_write_default, services, triples, source, agent=agent)
+            )
             return Response(status_code=204)
-        batch = _batch(target, triples, source, uuid.uuid4().hex, replace=True)
+        batch = _batch(target, triples, source, uuid.uuid4().hex, replace=True, agent=agent)
         existed = await anyio.to_thread.run_sync(services.store.contains_graph, target)
         result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
     if existed:
@@ -90,17 +110,22 @@ async def put(request: Request, services: ServicesDep) -> Response:
     return JSONResponse(result.to_json(), status_code=201)
 
 
-@router.post("/store", summary="Add to a graph, or create a new graph without ?graph")
+@router.post(
+    "/store",
+    summary="Add to a graph, or create a new graph without ?graph",
+    dependencies=WRITE,
+)
 async def post(request: Request, services: ServicesDep) -> Response:
     target = _target(request)
     if target is not None:
         target = _writable(target, "POST")
     body, triples = await _payload(request, services, target)
     source = Source.of_bytes(None, body)
+    agent = principal_of(request).name
     async with services.writer:
         if isinstance(target, DefaultGraph):
             await anyio.to_thread.run_sync(
-                partial(_write_default, services, triples, source, append=True)
+                partial(_write_default, services, triples, source, append=True, agent=agent)
             )
             return Response(status_code=204)
         existed = target is not None and await anyio.to_thread.run_sync(
@@ -108,7 +133,7 @@ async def post(request: Request, services: ServicesDep) -> Response:
         )
         # Retrying the same POST to the same graph is a no-op: the batch id is its digest.
         key = f"{ADAPTER}\n{target.value if target else ''}\n{source.sha256}".encode()
-        batch = _batch(target, triples, source, hashlib.sha256(key).hexdigest()[:32])
+        batch = _batch(target, triples, source, hashlib.sha256(key).hexdigest()[:32], agent=agent)
         result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
     if existed:
         return Response(status_code=204)
@@ -118,26 +143,38 @@ async def post(request: Request, services: ServicesDep) -> Response:
     )
 
 
-@router.delete("/store", summary="Drop a graph and its batches' catalog entries")
+@router.delete(
+    "/store", summary="Drop a graph and its batches' catalog entries", dependencies=WRITE
+)
 async def delete(request: Request, services: ServicesDep) -> Response:
     target = _writable(_target(request), "DELETE")
     async with services.writer:
-        await anyio.to_thread.run_sync(partial(_delete, services, target))
+        agent = principal_of(request).name
+        await anyio.to_thread.run_sync(partial(_delete, services, target, agent))
     return Response(status_code=204)
 
 
-def _delete(services: Services, target: Target) -> None:
+def _delete(services: Services, target: Target, agent: str = "anonymous") -> None:
     store = services.store
     if isinstance(target, DefaultGraph):
-        _write_default(services, [], Source.of_bytes(None, b""))
+        _write_default(services, [], Source.of_bytes(None, b""), agent=agent)
         return
     if not store.contains_graph(target):
         raise NotFound(f"no graph {target.value} in the store", graph=target.value)
-    store.drop_graph(target, updates.catalog_removals(store, target))
+    removals = updates.catalog_removals(store, target)
+    drop = partial(store.drop_graph, target, removals)
+    audited_drop(services.pipeline.audit, store, target, drop, agent)
+    if services.pipeline.reasoner is not None:  # entailments of the graph go with it
+        services.pipeline.reasoner.after_drop(store)
 
 
 def _write_default(
-    services: Services, triples: list[Triple], source: Source, *, append: bool = False
+    services: Services,
+    triples: list[Triple],
+    source: Source,
+    *,
+    append: bool = False,
+    agent: str = "anonymous",
 ) -> None:
     """The default graph has no batch of its own: write it through the update path."""
     before = frozenset(services.store.quads(graph=DEFAULT))
@@ -148,6 +185,10 @@ def _write_default(
         services.pipeline.gate,
         {DEFAULT: change} if change.before != change.after else {},
         source=source,
+        agent=agent,
+        audit=services.pipeline.audit,
+        action="graph-store",
+        reasoner=services.pipeline.reasoner,
     )
 
 
@@ -158,6 +199,7 @@ def _batch(
     batch_id: str,
     *,
     replace: bool = False,
+    agent: str = "anonymous",
 ) -> Batch:
     return Batch(
         ADAPTER,
@@ -167,6 +209,7 @@ def _batch(
         batch_id=batch_id,
         target_graph=target,
         replace=replace,
+        agent=agent,
     )
 
 
@@ -204,17 +247,15 @@ async def _payload(
     base = target.value if isinstance(target, NamedNode) else endpoint
     limit = services.settings.max_upload_bytes
     if media_type == "multipart/form-data":
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"request body larger than {limit} bytes")
+        # The body is counted while it streams, then parsed: a multipart body with no
+        # Content-Length is refused at the limit, never spooled whole first.
+        body = await read_body(request, limit)
         documents: list[tuple[bytes, str | None, str]] = []
-        async with request.form() as form:
+        async with _replayed(request, body).form() as form:
             for name, part in form.multi_items():
                 if isinstance(part, UploadFile):
                     data = await part.read()
                     documents.append((data, part.content_type, part.filename or name))
-        if sum(len(d) for d, _, _ in documents) > limit:
-            raise PayloadTooLarge(f"request body larger than {limit} bytes")
     else:
         documents = [(await read_body(request, limit), content_type, "request body")]
     triples: list[Triple] = []
@@ -224,6 +265,15 @@ async def _payload(
             partial(parse_triples, data, rdf_format, name, base)
         )
     return b"".join(d for d, _, _ in documents), triples
+
+
+def _replayed(request: Request, body: bytes) -> Request:
+    """A request over the same scope whose body is ``body``, already read."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
 
 
 def _format(content_type: str | None) -> RdfFormat:

@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
+from kgthread.api.auth import principal_of
 from kgthread.api.deps import ServicesDep
 from kgthread.api.sparql import read_body
 from kgthread.errors import BadRequest
@@ -24,6 +26,12 @@ from kgthread.ingest.batch import class_counts
 router = APIRouter(prefix="/api", tags=["ingest"])
 
 _RESERVED = {"name", "batch_id", "kind", "failsafe"}
+_DOCUMENT = {
+    "description": "the source document itself, as bytes; read while it streams and refused "
+    "with 413 past max_upload_bytes, with or without Content-Length",
+    "required": True,
+    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 @router.post(
@@ -31,9 +39,12 @@ _RESERVED = {"name", "batch_id", "kind", "failsafe"}
     summary="Ingest one source document through the SHACL gate",
     status_code=201,
     responses={200: {"description": "already committed"}, 422: {"description": "refused"}},
+    openapi_extra={"requestBody": _DOCUMENT},
 )
 async def ingest(
-    adapter: str,
+    adapter: Annotated[
+        str, PathParam(description="the reader", json_schema_extra={"enum": adapters.names()})
+    ],
     request: Request,
     services: ServicesDep,
     name: Annotated[str, Query(description="document name; its extension tells the format")],
@@ -46,8 +57,11 @@ async def ingest(
     if not body:
         raise BadRequest("empty upload: send the document as the request body")
     extra = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
+    # The batch's agent is who sent it: the key's or token's name, "api" on an open server.
+    caller = principal_of(request)
+    agent = caller.name if caller.via != "open" else "api"
     options = IngestOptions(
-        agent="api", batch_id=batch_id, kind=kind, strict=not failsafe, extra=extra
+        agent=agent, batch_id=batch_id, kind=kind, strict=not failsafe, extra=extra
     )
     batch = await anyio.to_thread.run_sync(partial(chosen.upload, name, body, options))
     async with services.writer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
@@ -55,6 +56,13 @@ DATASET: tuple[Offer, ...] = (
     _rdf(RdfFormat.N_QUADS, "application/n-quads"),
 )
 """A whole dataset (every graph); TriG is the default."""
+
+
+def documented(*offer_lists: Sequence[Offer], extra: Sequence[str] = ()) -> dict[int | str, Any]:
+    """OpenAPI ``responses`` for a 200 in any of these formats, so the schema names the media
+    types the endpoint really sends (not FastAPI's default ``application/json``)."""
+    types = [o.content_type.split(";")[0] for offers in offer_lists for o in offers]
+    return {200: {"description": "OK", "content": {t: {} for t in [*types, *extra]}}}
 
 
 @dataclass(frozen=True)

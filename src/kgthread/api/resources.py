@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from kgthread import ids, lineage, queries
 from kgthread.api import pagination
+from kgthread.api.auth import ReadServicesDep
 from kgthread.api.deps import ServicesDep
+from kgthread.api.limits import run_query
 from kgthread.api.negotiation import choose
 from kgthread.api.rest import JSON_LD, OFFERS, Cursor, Limit, dump_answer
 from kgthread.api.terms import linked, plain
-from kgthread.api.worker import on_worker
 from kgthread.errors import IdentifierError, NotFound
 
 router = APIRouter(prefix="/api/resources", tags=["resources"])
@@ -31,7 +31,7 @@ KINDS = {kind.segment: kind for kind in ids.Kind}
 @router.get("", summary="A resource by IRI, with outgoing and incoming links")
 async def resource(
     request: Request,
-    services: ServicesDep,
+    services: ReadServicesDep,
     iri: Annotated[
         str, Query(description="The resource IRI.", json_schema_extra={"format": "iri"})
     ],
@@ -47,7 +47,7 @@ async def resource(
 @router.get("/{kind}/{keys:path}", summary="A resource by kind and source keys")
 async def resource_by_keys(
     request: Request,
-    services: ServicesDep,
+    services: ReadServicesDep,
     kind: str,
     keys: str,
     limit: Limit = pagination.DEFAULT_PAGE,
@@ -100,7 +100,7 @@ async def _answer(
             pagination.link_header(request, info),
         )
 
-    tag, body, headers = await anyio.to_thread.run_sync(on_worker(work), limiter=services.readers)
+    tag, body, headers = await run_query(request, lambda _deadline: work())
     headers = {**headers, "ETag": tag, "Vary": "Accept"}
     if body is None:
         return Response(status_code=304, headers=headers)

@@ -6,7 +6,10 @@ declared parameter, so each has its own OpenAPI operation at ``/docs``. Answers 
 ``Link: rel="next"``, tagged with an ETag derived from the catalog, and with
 ``evidence=true`` each row carries the batches and source records of its hops. A query runs
 whole on the read pool before anything is sent: over its limit it is a 503, never a
-partial 200.
+partial 200. Answers and complete tables are kept per store state
+(:mod:`kgthread.api.result_cache`): a repeated request or a conditional one at an unchanged
+state is answered on the event loop without evaluating, and a next page is cut from the
+table already read.
 """
 
 from __future__ import annotations
@@ -18,18 +21,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-import anyio
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from kgthread import assets, lineage, queries, vocab
+from kgthread.access import ScopedStore
 from kgthread.api import pagination
+from kgthread.api.auth import ReadServicesDep, principal_of, require_role
 from kgthread.api.deps import ServicesDep
+from kgthread.api.limits import run_query
 from kgthread.api.negotiation import Offer, choose
+from kgthread.api.result_cache import Answer as CachedAnswer
+from kgthread.api.result_cache import ResultCache
 from kgthread.api.terms import linked, plain
-from kgthread.api.worker import on_worker
 from kgthread.errors import BadRequest
 from kgthread.queries import NamedQuery, Parameter
+from kgthread.store.base import GraphStore
+from kgthread.store.embedded import EmbeddedStore
 
 JSON = "application/json"
 JSON_LD = "application/ld+json"
@@ -67,7 +75,7 @@ Evidence = Annotated[bool, Query(description="Add the source batches of each row
 def install(app: FastAPI) -> None:
     """Mount the query routes; lineage limits live on ``app.state`` so tests can lower them."""
     app.state.lineage_limits = lineage.Limits()
-    app.include_router(build_router())
+    app.include_router(build_router(), dependencies=[Depends(require_role("read"))])
 
 
 def build_router() -> APIRouter:
@@ -77,7 +85,11 @@ def build_router() -> APIRouter:
         "/queries", _listing(catalog), methods=["GET"], summary="The named queries"
     )
     router.add_api_route(
-        "/context.jsonld", context, methods=["GET"], summary="JSON-LD context of REST answers"
+        "/context.jsonld",
+        context,
+        methods=["GET"],
+        summary="JSON-LD context of REST answers",
+        responses={200: {"description": "OK", "content": {JSON_LD: {}}}},
     )
     router.add_api_route(
         "/queries/trace",
@@ -119,7 +131,8 @@ def _typed(query: NamedQuery, answer: Answer, *, paged: bool) -> Callable[..., A
     kw = inspect.Parameter.KEYWORD_ONLY
     params = [
         inspect.Parameter("request", kw, annotation=Request),
-        inspect.Parameter("services", kw, annotation=ServicesDep),
+        # The store as the caller may read it (only the source systems granted to it).
+        inspect.Parameter("services", kw, annotation=ReadServicesDep),
     ]
     for p in query.parameters:
         extra = {"format": "iri"} if p.type == "iri" else None
@@ -153,13 +166,14 @@ async def _table_answer(
 ) -> Response:
     limits: lineage.Limits = request.app.state.lineage_limits
     offer = choose(request.headers.get("accept"), OFFERS)
+    cache = _cache(request, services)
+    table_key = (query.name, tuple(sorted(values.items())), _grants(request), limits)
 
-    def work() -> tuple[str, bytes | None, dict[str, str]]:
-        state = pagination.store_state(services.store)
-        tag = pagination.etag(state, request, offer.content_type)
-        if pagination.not_modified(request, tag):
-            return tag, None, {}
-        table = lineage.run(services.store, query, values, limits)
+    def work(state: str) -> tuple[bytes, dict[str, str]]:
+        table = cache.table(state, table_key)
+        if table is None:
+            table = lineage.run(services.store, query, values, limits)
+            cache.keep_table(state, table_key, table)
         rows, info = pagination.page(table.rows, options["cursor"], options["limit"], state)
         found = lineage.evidence(services.store, query, rows) if options["evidence"] else None
         doc: dict[str, Any] = {"query": query.name, "parameters": values}
@@ -171,13 +185,9 @@ async def _table_answer(
         doc["page"] = {"offset": info.offset, "size": len(rows), "total": info.total}
         if info.next_cursor is not None:
             doc["next"] = pagination.next_url(request, info.next_cursor)
-        return (
-            tag,
-            dump_answer(doc, request, offer.content_type),
-            pagination.link_header(request, info),
-        )
+        return dump_answer(doc, request, offer.content_type), pagination.link_header(request, info)
 
-    return await _respond(services, offer.content_type, work)
+    return await _respond(request, services, cache, offer.content_type, limits, work)
 
 
 async def _trace_answer(
@@ -189,12 +199,9 @@ async def _trace_answer(
 ) -> Response:
     limits: lineage.Limits = request.app.state.lineage_limits
     offer = choose(request.headers.get("accept"), OFFERS)
+    cache = _cache(request, services)
 
-    def work() -> tuple[str, bytes | None, dict[str, str]]:
-        state = pagination.store_state(services.store)
-        tag = pagination.etag(state, request, offer.content_type)
-        if pagination.not_modified(request, tag):
-            return tag, None, {}
+    def work(state: str) -> tuple[bytes, dict[str, str]]:
         found = lineage.trace(services.store, values["unit"], limits)
         render = linked if offer.content_type == JSON_LD else plain
         sections = {
@@ -206,21 +213,78 @@ async def _trace_answer(
             for name, table in found.sections.items()
         }
         doc = {"query": query.name, "parameters": values, "sections": sections}
-        return tag, dump_answer(doc, request, offer.content_type), {}
+        return dump_answer(doc, request, offer.content_type), {}
 
-    return await _respond(services, offer.content_type, work)
+    return await _respond(request, services, cache, offer.content_type, limits, work)
+
+
+def _cache(request: Request, services: ServicesDep) -> ResultCache:
+    """The app's result cache, sized by the settings on first use (on the event loop)."""
+    cache: ResultCache | None = getattr(request.app.state, "result_cache", None)
+    if cache is None:
+        cache = ResultCache(services.settings.result_cache_bytes)
+        request.app.state.result_cache = cache
+    return cache
+
+
+def _grants(request: Request) -> frozenset[str] | None:
+    """What the caller may read (its source systems; ``None``: every graph). Answers differ
+    only by this, so callers with the same grants share kept answers and no others do."""
+    return principal_of(request).sources
+
+
+def _state_is_local(store: GraphStore) -> bool:
+    """Whether the store's state token is cheap to read on the event loop: the embedded
+    store's is a counter; a remote store's is a round trip, read on a worker instead."""
+    while isinstance(store, ScopedStore):
+        store = store.inner
+    return isinstance(store, EmbeddedStore)
+
+
+Settled = Response | tuple[str, str, tuple[object, ...]]
 
 
 async def _respond(
+    request: Request,
     services: ServicesDep,
+    cache: ResultCache,
     content_type: str,
-    work: Callable[[], tuple[str, bytes | None, dict[str, str]]],
+    limits: lineage.Limits,
+    work: Callable[[str], tuple[bytes, dict[str, str]]],
 ) -> Response:
-    tag, body, headers = await anyio.to_thread.run_sync(on_worker(work), limiter=services.readers)
-    headers = {**headers, "ETag": tag, "Vary": "Accept"}
-    if body is None:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=content_type, headers=headers)
+    """A 304, the answer kept for this exact request at this state, or ``work(state)`` run
+    under the query limits and kept. The state is read before anything is evaluated; the
+    ETag covers state, path, query string and media type, and the key adds the base URL
+    (JSON-LD bodies name it), the caller's grants and the lineage limits."""
+    scope = (str(request.base_url), _grants(request), limits)
+
+    def settle() -> Settled:
+        state = pagination.store_state(services.store)
+        tag = pagination.etag(state, request, content_type)
+        headers = {"ETag": tag, "Vary": "Accept"}
+        if pagination.not_modified(request, tag):
+            return Response(status_code=304, headers=headers)
+        key = (tag, *scope)
+        kept = cache.answer(state, key)
+        if kept is not None:
+            return Response(kept.body, media_type=content_type, headers={**kept.headers, **headers})
+        return state, tag, key
+
+    def evaluate(settled: Settled) -> Response:
+        if isinstance(settled, Response):
+            return settled
+        state, tag, key = settled
+        body, extra = work(state)
+        cache.keep_answer(state, key, CachedAnswer(body, extra))
+        headers = {**extra, "ETag": tag, "Vary": "Accept"}
+        return Response(body, media_type=content_type, headers=headers)
+
+    if _state_is_local(services.store):
+        settled = settle()
+        if isinstance(settled, Response):  # no worker, no query slot
+            return settled
+        return await run_query(request, lambda _deadline: evaluate(settled))
+    return await run_query(request, lambda _deadline: evaluate(settle()))
 
 
 def dump_answer(doc: dict[str, Any], request: Request, content_type: str) -> bytes:

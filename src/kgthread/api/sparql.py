@@ -22,8 +22,10 @@ from fastapi.responses import JSONResponse
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from kgthread.api import negotiation, service_description
+from kgthread.api.auth import check_role, readable
 from kgthread.api.deps import ServicesDep
-from kgthread.api.guard import refuse_service
+from kgthread.api.guard import allow_list, refuse_unlisted
+from kgthread.api.limits import Deadline, QueryLimits, limits_of, run_query, serialize_capped
 from kgthread.api.worker import release_frames
 from kgthread.errors import (
     BadRequest,
@@ -44,7 +46,11 @@ SPARQL_UPDATE = "application/sparql-update"
 Params = dict[str, list[str]]
 
 
-@router.get("/sparql", summary="SPARQL query (or the Service Description without a query)")
+@router.get(
+    "/sparql",
+    summary="SPARQL query (or the Service Description without a query)",
+    responses=negotiation.documented(negotiation.SOLUTIONS, negotiation.GRAPH),
+)
 async def sparql_get(request: Request, services: ServicesDep) -> Response:
     params = _params(request.url.query)
     if "update" in params:
@@ -59,7 +65,13 @@ async def sparql_get(request: Request, services: ServicesDep) -> Response:
     return await _query(request, services, _one(params, "query"), params)
 
 
-@router.post("/sparql", summary="SPARQL query or update (form-encoded or direct)")
+@router.post(
+    "/sparql",
+    summary="SPARQL query or update (form-encoded or direct)",
+    responses=negotiation.documented(
+        negotiation.SOLUTIONS, negotiation.GRAPH, extra=["application/json"]
+    ),
+)
 async def sparql_post(request: Request, services: ServicesDep) -> Response:
     content_type = request.headers.get("content-type")
     media_type = negotiation.media_type_of(content_type)
@@ -89,19 +101,26 @@ async def sparql_post(request: Request, services: ServicesDep) -> Response:
 
 
 async def _query(request: Request, services: ServicesDep, text: str, params: Params) -> Response:
-    refuse_service(text)
+    limits = limits_of(request)
+    limits.check_length(text)
+    refuse_unlisted(text, allow_list(services.settings.service_allow_list), _endpoint(request))
     default_graph, named_graphs = _dataset(params)
     accept = request.headers.get("accept")
-    run = partial(
-        execute,
-        services.store,
-        text,
-        accept,
-        default_graph=default_graph,
-        named_graphs=named_graphs,
-        base_iri=_endpoint(request),
-    )
-    body, content_type = await anyio.to_thread.run_sync(run, limiter=services.readers)
+    store = readable(request, services.store)
+
+    def work(deadline: Deadline) -> tuple[bytes, str]:
+        return execute(
+            store,
+            text,
+            accept,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            base_iri=_endpoint(request),
+            limits=limits,
+            deadline=deadline,
+        )
+
+    body, content_type = await run_query(request, work)
     return Response(body, media_type=content_type, headers={"Vary": "Accept"})
 
 
@@ -113,14 +132,19 @@ def execute(
     default_graph: Sequence[NamedNode] | None = None,
     named_graphs: Sequence[NamedNode] | None = None,
     base_iri: str | None = None,
+    limits: QueryLimits | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[bytes, str]:
-    """Run a query and serialise all of its results in the format ``accept`` prefers.
+    """Run a query and serialise all of its results in the format ``accept`` prefers; with
+    ``limits`` the result is capped and stopped at ``deadline`` (``api/limits.py``).
 
     Runs on a worker thread. pyoxigraph results must be dropped on the thread that made
     them, so a failure clears its traceback's frames here before it travels to the loop.
     """
     try:
-        return _execute(store, text, accept, default_graph, named_graphs, base_iri)
+        return _execute(
+            store, text, accept, default_graph, named_graphs, base_iri, limits, deadline
+        )
     except BaseException as exc:
         release_frames(exc)
         raise
@@ -133,6 +157,8 @@ def _execute(
     default_graph: Sequence[NamedNode] | None,
     named_graphs: Sequence[NamedNode] | None,
     base_iri: str | None,
+    limits: QueryLimits | None,
+    deadline: Deadline | None,
 ) -> tuple[bytes, str]:
     result = store.query(
         text, default_graph=default_graph, named_graphs=named_graphs, base_iri=base_iri
@@ -140,7 +166,12 @@ def _execute(
     offers = negotiation.SOLUTIONS if _tabular(result) else negotiation.GRAPH
     offer = negotiation.choose(accept, offers)
     try:
-        if isinstance(result, QuerySolutions | QueryBoolean):
+        body: bytes | None
+        if limits is not None:
+            body = serialize_capped(
+                result, offer.format, limits, deadline or Deadline(limits.seconds)
+            )
+        elif isinstance(result, QuerySolutions | QueryBoolean):
             assert isinstance(offer.format, QueryResultsFormat)
             body = result.serialize(format=offer.format)
         else:
@@ -159,11 +190,15 @@ def _tabular(result: QueryResult) -> bool:
 
 
 async def _update(request: Request, services: ServicesDep, text: str, params: Params) -> Response:
+    caller = check_role(request, "write")
     if not services.settings.enable_update:
         raise Forbidden(
             "SPARQL update is disabled on this server (set KGTHREAD_ENABLE_UPDATE=true); "
             "load data with the Graph Store Protocol at /store or the CLI"
         )
+    limits_of(request).check_length(text, "update")
+    allowed = allow_list(services.settings.service_allow_list)
+    refuse_unlisted(text, allowed, _endpoint(request))
     used = [name for name in ("using-graph-uri", "using-named-graph-uri") if name in params]
     if used:
         raise BadRequest(
@@ -177,6 +212,10 @@ async def _update(request: Request, services: ServicesDep, text: str, params: Pa
         services.pipeline.gate,
         text,
         base_iri=_endpoint(request),
+        agent=caller.name,
+        audit=services.pipeline.audit,
+        reasoner=services.pipeline.reasoner,
+        allowed=allowed,
     )
     async with services.writer:
         outcome = await anyio.to_thread.run_sync(run)

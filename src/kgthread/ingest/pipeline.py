@@ -17,6 +17,8 @@ from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import NamedNode, Store, Triple
 
 from kgthread import vocab
+from kgthread.audit.digest import Digest, canonical_digest, graph_digest
+from kgthread.audit.trail import AuditTrail, GraphName, Recorder
 from kgthread.errors import ValidationFailed
 from kgthread.gate import Checked, Gate
 from kgthread.ingest.batch import Batch, provenance
@@ -58,8 +60,10 @@ class Pipeline:
         *,
         gate_memory_limit: int = DEFAULT_MEMORY_LIMIT,
         reasoner: Reasoner | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.store = store
+        self.audit = audit
         self.gate = gate
         self.gate_memory_limit = gate_memory_limit
         self.reasoner = reasoner
@@ -71,19 +75,40 @@ class Pipeline:
     def ingest(
         self, batch: Batch, *, progress: Callable[[int], None] | None = None
     ) -> CommitResult:
-        """Validate and commit ``batch``; raise :class:`ValidationFailed` with the report."""
+        """Validate and commit ``batch``; raise :class:`ValidationFailed` with the report.
+        With an audit trail every outcome, refusals and duplicates too, is recorded in it."""
+        record = None
+        if self.audit is not None:
+            record = self.audit.record(
+                self.store, "ingest", batch.agent, [batch.graph], batch=batch.id
+            )
+        try:
+            return self._ingest(batch, progress, record)
+        except BaseException as exc:
+            if record is not None:
+                record.failed(exc)
+            raise
+
+    def _ingest(
+        self, batch: Batch, progress: Callable[[int], None] | None, record: Recorder | None
+    ) -> CommitResult:
         started = time.perf_counter()
         if not batch.replace and self.is_committed(batch.id):
+            if record is not None:
+                record.duplicate()
             return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
         if self.reasoner is not None:
-            self.reasoner.refuse(batch)
+            self.reasoner.refuse(batch, self.store)
         ignore = (batch.graph,) if batch.replace else ()
         if batch.bulk is None:
             triples = list(batch.triples)
             report = self.gate.check_triples(triples, self.store, ignore=ignore).report
             _raise_if_rejected(batch, report)
             catalog = provenance(batch, len(triples), datetime.now(UTC))
+            known = self._announce(record, batch, triples)
             self.store.commit(batch.graph, triples, catalog, replace=batch.replace)
+            if record is not None:
+                record.committed(known)
             count = len(triples)
         else:
             bulk = batch.bulk
@@ -108,6 +133,8 @@ class Pipeline:
             def deferred_catalog() -> list[Triple]:
                 return provenance(batch, outcome[0].triple_count, datetime.now(UTC))
 
+            if record is not None:  # the delta is known once loaded: recorded at commit
+                record.pending(None, None)
             self.store.bulk_commit(
                 batch.graph,
                 bulk.path,
@@ -119,12 +146,28 @@ class Pipeline:
                 check_loaded=check_loaded if in_place else None,
             )
             report, count = outcome[0].report, outcome[0].triple_count
+            if record is not None:
+                loaded = graph_digest(self.store, batch.graph)
+                record.committed({batch.graph: loaded}, added=loaded)
         if self.reasoner is not None:
             # After the batch's own commit: its entailments land in the inferred graph.
             self.reasoner.after_commit(self.store, batch)
         return CommitResult(
             batch.id, batch.graph, "committed", count, report, time.perf_counter() - started
         )
+
+    def _announce(
+        self, record: Recorder | None, batch: Batch, triples: list[Triple]
+    ) -> dict[GraphName, Digest | None]:
+        """The pending audit entry, with the delta's digests; the graph's content digest
+        when it is the batch itself (a new or replaced graph)."""
+        if record is None:
+            return {}
+        added = canonical_digest(triples)
+        existed = self.store.contains_graph(batch.graph)
+        removed = graph_digest(self.store, batch.graph) if batch.replace and existed else None
+        record.pending(added, removed)
+        return {batch.graph: added} if batch.replace or not existed else {}
 
 
 class _Deferred:

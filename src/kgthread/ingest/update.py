@@ -40,9 +40,18 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 from rdflib.term import Variable as RdflibVariable
 
-from kgthread.errors import BadRequest, Forbidden, QuerySyntaxError, ValidationFailed
+from kgthread.audit.digest import Digest, canonical_digest
+from kgthread.audit.trail import AuditTrail, Recorder, triples_of
+from kgthread.errors import (
+    BadRequest,
+    Forbidden,
+    KgthreadError,
+    QuerySyntaxError,
+    ValidationFailed,
+)
 from kgthread.gate import Gate
 from kgthread.ingest.batch import Batch, Source, provenance
+from kgthread.reasoning import Reasoner
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.validation import Report
@@ -91,8 +100,9 @@ class Outcome:
         }
 
 
-def analyse(text: str, base_iri: str | None) -> Reach:
-    """Parse ``text`` (rdflib, for its algebra) and refuse what the gate cannot stand behind."""
+def analyse(text: str, base_iri: str | None, allowed: frozenset[str] = frozenset()) -> Reach:
+    """Parse ``text`` (rdflib, for its algebra) and refuse what the gate cannot stand behind;
+    ``LOAD`` and ``SERVICE`` only reach the targets in ``allowed``."""
     try:
         algebra = translateUpdate(parseUpdate(text), base=base_iri)
     except Exception as exc:  # pyparsing and rdflib raise several unrelated types
@@ -106,13 +116,17 @@ def analyse(text: str, base_iri: str | None) -> Reach:
         ) from exc
     iris: set[NamedNode] = set()
     all_graphs = False
-    for node in _walk(algebra.algebra):
+    # An update with no operations (empty, or only comments) translates to a bare list.
+    for node in _walk(getattr(algebra, "algebra", algebra)):
         if isinstance(node, URIRef):
-            iris.add(NamedNode(str(node)))
+            try:
+                iris.add(NamedNode(str(node)))
+            except ValueError as exc:  # rdflib's grammar takes IRIs RFC 3987 does not
+                raise QuerySyntaxError(f"update names an invalid IRI <{node}>: {exc}") from exc
         elif isinstance(node, CompValue):
-            if node.name == "Load":
+            if node.name == "Load" and str(node.get("iri")) not in allowed:
                 raise BadRequest("LOAD is refused: the server does not fetch data for a client")
-            if node.name == "ServiceGraphPattern":
+            if node.name == "ServiceGraphPattern" and str(node.get("term")) not in allowed:
                 raise BadRequest("SERVICE is refused in updates: the server fetches nothing")
             if node.get("graphiri") in ("ALL", "NAMED"):
                 all_graphs = True
@@ -160,9 +174,11 @@ def _walk(value: object) -> Iterator[object]:
             stack.extend(item)
 
 
-def rehearse(store: GraphStore, text: str, base_iri: str | None) -> dict[GraphName, GraphChange]:
+def rehearse(
+    store: GraphStore, text: str, base_iri: str | None, allowed: frozenset[str] = frozenset()
+) -> dict[GraphName, GraphChange]:
     """Run the update on a copy of the graphs it may touch; the graphs it changed."""
-    reach = analyse(text, base_iri)
+    reach = analyse(text, base_iri, allowed)
     existing = set(store.graph_names())
     copied: set[GraphName] = {DEFAULT}
     copied.update(existing if reach.all_graphs else existing & reach.iris)
@@ -210,12 +226,23 @@ def apply_update(
     *,
     base_iri: str | None = None,
     agent: str = "anonymous",
+    audit: AuditTrail | None = None,
+    reasoner: Reasoner | None = None,
+    allowed: frozenset[str] = frozenset(),
 ) -> Outcome:
     """Rehearse, validate and apply one SPARQL update; raise :class:`ValidationFailed`
-    (nothing written) when its outcome does not conform."""
-    changes = rehearse(store, text, base_iri)
+    (nothing written) when its outcome does not conform. ``LOAD`` and ``SERVICE`` may only
+    reach the targets in ``allowed`` (what they fetch is validated like the rest)."""
+    try:
+        changes = rehearse(store, text, base_iri, allowed)
+    except KgthreadError as exc:
+        if audit is not None:
+            audit.record(store, "update", agent, []).failed(exc)
+        raise
     source = Source.of_bytes(None, text.encode("utf-8"))
-    return apply_changes(store, gate, changes, source=source, agent=agent)
+    return apply_changes(
+        store, gate, changes, source=source, agent=agent, audit=audit, reasoner=reasoner
+    )
 
 
 def apply_changes(
@@ -225,10 +252,41 @@ def apply_changes(
     *,
     source: Source,
     agent: str = "anonymous",
+    audit: AuditTrail | None = None,
+    action: str = "update",
+    reasoner: Reasoner | None = None,
 ) -> Outcome:
     """Validate the new content of the changed graphs together, then write the difference
-    and the catalog entries of created graphs in one transaction."""
+    and the catalog entries of created graphs in one transaction (recorded in ``audit``);
+    then, with a ``reasoner``, bring the inferred graph and conformance reports in step."""
+    if reasoner is not None:
+        reasoner.refuse_write(changes)
+    record = None if audit is None else audit.record(store, action, agent, list(changes))
+    try:
+        outcome = _apply_changes(store, gate, changes, source, agent, record)
+    except BaseException as exc:
+        if record is not None:
+            record.failed(exc)
+        raise
+    if reasoner is not None and changes:
+        removed = any(
+            (c.before or frozenset()) - (c.after or frozenset()) for c in changes.values()
+        )
+        reasoner.after_write(store, list(changes), removed=removed)
+    return outcome
+
+
+def _apply_changes(
+    store: GraphStore,
+    gate: Gate,
+    changes: Mapping[GraphName, GraphChange],
+    source: Source,
+    agent: str,
+    record: Recorder | None,
+) -> Outcome:
     if not changes:
+        if record is not None:
+            record.committed()
         return Outcome((), (), (), None)
     if CATALOG_GRAPH in changes:
         raise Forbidden("the catalog graph is read-only: it is written by the pipeline only")
@@ -245,8 +303,31 @@ def apply_changes(
     created = tuple(g for g, c in changes.items() if isinstance(g, NamedNode) and c.before is None)
     dropped = tuple(g for g, c in changes.items() if isinstance(g, NamedNode) and c.after is None)
     modified = tuple(g for g, c in changes.items() if c.before is not None and c.after is not None)
+    expected = _announce(record, changes)
     store.update(_transaction(store, changes, created, dropped, source, agent))
+    if record is not None:
+        record.committed(expected)
     return Outcome(created, modified, dropped, report)
+
+
+def _announce(
+    record: Recorder | None, changes: Mapping[GraphName, GraphChange]
+) -> dict[GraphName, Digest | None]:
+    """The pending audit entry: the delta and the content each graph will have."""
+    if record is None:
+        return {}
+    added = canonical_digest(
+        q for c in changes.values() for q in (c.after or set()) - (c.before or set())
+    )
+    removed = canonical_digest(
+        q for c in changes.values() for q in (c.before or set()) - (c.after or set())
+    )
+    expected = {
+        g: None if c.after is None else canonical_digest(triples_of(c.after))
+        for g, c in changes.items()
+    }
+    record.pending(added, removed, expected)
+    return expected
 
 
 def _transaction(

@@ -9,7 +9,7 @@ from typing import Any
 from pyoxigraph import NamedNode, Quad, Triple
 
 from kgthread import vocab
-from kgthread.reasoning.hierarchy import RDFS_SUBPROPERTY_OF, Hierarchy, default
+from kgthread.reasoning.hierarchy import RDFS_SUBPROPERTY_OF, Hierarchy, for_store
 from kgthread.store.base import CATALOG_GRAPH, INFERRED_GRAPH, GraphStore, Term
 
 CONTAINS_RULE = "contains-transitive"
@@ -43,8 +43,9 @@ def explain(
     obj: Term,
     hierarchy: Hierarchy | None = None,
 ) -> Explanation | None:
-    """The derivation of ``subject predicate obj`` from asserted data, or ``None``."""
-    rules = hierarchy or default()
+    """The derivation of ``subject predicate obj`` from asserted data, or ``None``; the
+    rules are the shipped ontology's with the store's own axioms unless given."""
+    rules = hierarchy or for_store(store)
     if predicate == vocab.CONTAINS and isinstance(obj, NamedNode):
         path = _component_path(store, subject, obj)
         axiom = Triple(vocab.HAS_COMPONENT, RDFS_SUBPROPERTY_OF, vocab.CONTAINS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from pyoxigraph import (
     BlankNode,
@@ -123,3 +123,18 @@ class GraphStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+ValueRows: TypeAlias = Mapping[tuple[str, ...], Sequence[tuple[NamedNode | Literal | None, ...]]]
+"""Rows for the ``VALUES`` blocks a query declares, by the block's variables (``None``:
+``UNDEF``)."""
+
+
+@runtime_checkable
+class RoundTripStore(Protocol):
+    """A store where every request is a network round trip (a remote store): callers that
+    would read it node by node (the gate's context) send one query with rows instead."""
+
+    def construct(self, sparql: str, rows: ValueRows) -> list[Triple]:
+        """Run a CONSTRUCT whose ``VALUES`` blocks are filled with ``rows``; its triples."""
+        ...

@@ -37,8 +37,10 @@ from kgthread.errors import (
     KgthreadError,
     QuerySyntaxError,
     RdfSyntaxError,
+    StorageFull,
     StoreLocked,
     StoreUnavailable,
+    is_storage_full,
 )
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term
@@ -55,6 +57,7 @@ class EmbeddedStore:
         self.path = path
         self._write_lock = threading.Lock()
         self._pending: set[NamedNode] = set()
+        self._stranded: set[NamedNode] = set()
         self._opened = uuid.uuid4().hex[:12]
         self._writes = 0
         self.recovered_graphs: list[NamedNode] = self._recover()
@@ -168,6 +171,12 @@ class EmbeddedStore:
             return self._store.dump(format=rdf_format) or b""
         return self._store.dump(format=rdf_format, from_graph=graph) or b""
 
+    def dump_graph_to(self, target: Path, graph: NamedNode) -> None:
+        """Write one committed graph as N-Triples to ``target`` (the audit trail digests it
+        from there: Oxigraph writes it far faster than Python formats it)."""
+        with _translated("graph could not be written", "graph dump failed"):
+            self._store.dump(str(target), format=RdfFormat.N_TRIPLES, from_graph=graph)
+
     def triple_count(self) -> int:
         return len(self._store)
 
@@ -210,7 +219,7 @@ class EmbeddedStore:
                         self._store.add_graph(graph)
                 self._writes += 1
             except OSError as exc:
-                raise StoreUnavailable(f"store write failed, nothing committed: {exc}") from exc
+                raise _write_error("store write failed, nothing committed", exc) from exc
 
     def bulk_commit(
         self,
@@ -225,6 +234,9 @@ class EmbeddedStore:
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
     ) -> None:
         with self._write_lock:
+            if graph in self._stranded:  # left by a load that failed on a full disk: try again
+                self._stranded.discard(graph)
+                self._remove_uncommitted(graph)
             if self._store.contains_named_graph(graph):
                 raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
             self._pending.add(graph)
@@ -236,13 +248,26 @@ class EmbeddedStore:
                         graph, source, rdf_format, base_iri, progress, check_loaded
                     )
                 # The catalog is read only now: it may describe what ``check`` counted.
-                self._store.extend(
-                    Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog
-                )
+                entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
+                try:
+                    self._store.extend(entry)
+                except OSError as exc:
+                    self._remove_uncommitted(graph)
+                    raise _write_error("store write failed, nothing committed", exc) from exc
                 self._writes += 1
             finally:
-                self._pending.discard(graph)
+                if graph not in self._stranded:
+                    self._pending.discard(graph)
             self._compact()
+
+    def _remove_uncommitted(self, graph: NamedNode) -> None:
+        """Remove a bulk-loaded graph that will not be committed. When that fails too (a full
+        disk refuses deletions as well) it stays hidden and the next open removes it."""
+        try:
+            self._store.remove_graph(graph)
+        except OSError as exc:
+            self._stranded.add(graph)
+            _log.warning("could not remove the uncommitted graph %s now: %s", graph.value, exc)
 
     def _compact(self) -> None:
         """Compact after a bulk load: the loader leaves many unmerged files, and path queries
@@ -271,7 +296,7 @@ class EmbeddedStore:
                 check_error = exc
             load_error = loading.exception()
         if check_error is not None or load_error is not None:
-            self._store.remove_graph(graph)
+            self._remove_uncommitted(graph)
             raise check_error or load_error  # type: ignore[misc]
 
     def _load_then_check(
@@ -288,7 +313,7 @@ class EmbeddedStore:
             self._bulk_load(graph, source, rdf_format, base_iri, progress)
             check_loaded(self._store, graph)
         except BaseException:
-            self._store.remove_graph(graph)
+            self._remove_uncommitted(graph)
             raise
 
     def _bulk_load(
@@ -313,7 +338,7 @@ class EmbeddedStore:
                 column=exc.offset,
             ) from exc
         except OSError as exc:
-            raise StoreUnavailable(f"bulk load of {source.name} failed: {exc}") from exc
+            raise _write_error(f"bulk load of {source.name} failed", exc) from exc
 
     def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:
         removals = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog_removals]
@@ -327,14 +352,15 @@ class EmbeddedStore:
                 )
                 self._writes += 1
             except OSError as exc:
-                raise StoreUnavailable(f"store write failed, nothing dropped: {exc}") from exc
+                raise _write_error("store write failed, nothing dropped", exc) from exc
 
     def close(self) -> None:
         try:
             self._store.flush()
         except OSError as exc:  # flushing is best effort: committed data is already durable
-            raise KgthreadError(f"store flush failed: {exc}") from exc
-        del self._store
+            raise _write_error("store flush failed", exc) from exc
+        finally:
+            del self._store  # the folder is released even when the flush failed
 
 
 class _ProgressReader(io.RawIOBase, IO[bytes]):
@@ -367,7 +393,14 @@ def _translated(evaluation: str, io_failure: str) -> Iterator[None]:
     except (RuntimeError, ValueError) as exc:
         raise BadRequest(f"{evaluation}: {exc}") from exc
     except OSError as exc:
-        raise StoreUnavailable(f"{io_failure}: {exc}") from exc
+        raise _write_error(io_failure, exc) from exc
+
+
+def _write_error(message: str, exc: OSError) -> KgthreadError:
+    """A full disk is 507 (nothing was written, reads go on); any other I/O failure 503."""
+    if is_storage_full(exc):
+        return StorageFull(f"{message}: the disk is full: {exc}")
+    return StoreUnavailable(f"{message}: {exc}")
 
 
 def _graph_list(graphs: Sequence[NamedNode] | None) -> list[NamedNode | BlankNode] | None:

@@ -21,7 +21,7 @@ from kgthread.errors import MesInputError, UnsupportedFormat
 from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch, BulkFile, Source
 from kgthread.ingest.mes import b2mml, tabular
-from kgthread.ingest.mes.mapping import Mapper
+from kgthread.ingest.mes.mapping import Mapper, Statement
 from kgthread.ingest.mes.records import Record
 
 VERSION = "1.0"
@@ -71,8 +71,8 @@ class _MesAdapter:
 
     def mapped(
         self, source: BinaryIO, name: str, options: IngestOptions, mapper: Mapper
-    ) -> Iterator[list[Triple]]:
-        """The triples of each record in turn (what the benchmark measures, too)."""
+    ) -> Iterator[list[Statement]]:
+        """The statements of each record in turn (what the benchmark measures, too)."""
         for record in self.records(source, name, options):
             try:
                 yield mapper.map(record)
@@ -90,14 +90,14 @@ class _MesAdapter:
         batch_id: str | None,
     ) -> Batch:
         mapper = Mapper()
-        triples: list[Triple] = []
+        statements: list[Statement] = []
         for chunk in self.mapped(source, name, options, mapper):
-            triples.extend(chunk)
+            statements.extend(chunk)
         return Batch(
             self.name,
             self.version,
             sources,
-            triples=list(dict.fromkeys(triples)),
+            triples=[Triple(s, p, o) for s, p, o in dict.fromkeys(statements)],
             batch_id=batch_id,
             agent=options.agent,
             locations=mapper.locations,
@@ -110,9 +110,9 @@ class _MesAdapter:
                 out.writelines(_ntriples(chunk))
 
 
-def _ntriples(triples: Iterable[Triple]) -> Iterator[str]:
-    for triple in triples:
-        yield f"{triple} .\n"
+def _ntriples(statements: Iterable[Statement]) -> Iterator[str]:
+    for s, p, o in statements:
+        yield f"{s} {p} {o} .\n"
 
 
 def _skip(exc: MesInputError) -> None:

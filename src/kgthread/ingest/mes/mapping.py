@@ -13,12 +13,12 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode
 
 from kgthread import ids, vocab
 from kgthread.errors import IdentifierError
+from kgthread.ingest.mes import minting, terms
 from kgthread.ingest.mes import records as r
-from kgthread.ingest.mes import terms
 from kgthread.ingest.mes.quality import map_quality
 
 _EQUIPMENT_LEVELS = {
@@ -31,6 +31,11 @@ _EQUIPMENT_LEVELS = {
     **dict.fromkeys(("workcenter", "unit", "workunit", "storageunit"), vocab.WORK_UNIT),
 }
 _NEEDS_PARENT = {vocab.AREA, vocab.WORK_CENTER, vocab.WORK_UNIT}
+
+Statement = tuple[NamedNode, NamedNode, NamedNode | Literal]
+"""One mapped statement. Plain tuples, not ``pyoxigraph.Triple``: building a Triple costs
+more than minting its terms, and a large table goes to N-Triples text without ever needing
+one (the adapter makes Triples only for batches held in memory)."""
 # Minting normalises and percent-encodes every key; the same part, lot, equipment or person
 # recurs on most records of a large document, so their IRIs are remembered.
 _part_iri = lru_cache(maxsize=1 << 16)(ids.part)
@@ -50,10 +55,10 @@ class Mapper:
         self._keep_locations = keep_locations
         self._declared: set[NamedNode] = set()
         self._new: list[NamedNode] = []
-        self._buffer: list[Triple] = []
+        self._buffer: list[Statement] = []
         self._built_into: dict[NamedNode, tuple[NamedNode, str]] = {}
 
-    def map(self, record: r.Record) -> list[Triple]:
+    def map(self, record: r.Record) -> list[Statement]:
         """The triples of one record, all or none: a refused record leaves no declarations
         behind, so failsafe mode can skip it and go on."""
         self._buffer, self._new = [], []
@@ -70,7 +75,7 @@ class Mapper:
     # --- emitting ---------------------------------------------------------------------------
 
     def t(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> None:
-        self._buffer.append(Triple(s, p, o))
+        self._buffer.append((s, p, o))
 
     def located(self, node: NamedNode, where: str) -> None:
         self.t(node, vocab.SOURCE_LOCATION, Literal(where))
@@ -264,7 +269,7 @@ class Mapper:
         self.located(node, rec.where)
 
     def genealogy(self, rec: r.Genealogy) -> None:
-        parent = ids.unit(rec.parent_part, rec.parent_serial)
+        parent = minting.unit(rec.parent_part, rec.parent_serial)
         if self.once(parent):
             self.t(parent, vocab.RDF_TYPE, vocab.SERIALIZED_UNIT)
             self.t(parent, vocab.SERIAL_NUMBER, Literal(rec.parent_serial))
@@ -272,7 +277,7 @@ class Mapper:
             self.t(parent, vocab.UNIT_OF_REVISION, revision)
             self.cite(parent, rec.where)
         if rec.child_serial is not None:
-            child = ids.unit(rec.child_part, rec.child_serial)
+            child = minting.unit(rec.child_part, rec.child_serial)
             self._once_into(child, parent, rec.where)
             if rec.child_revision is not None and self.once(child):
                 self.t(child, vocab.RDF_TYPE, vocab.SERIALIZED_UNIT)
@@ -285,7 +290,7 @@ class Mapper:
         else:
             raise terms.fail(rec.where, "a genealogy event needs child_serial or child_lot")
         value, unit = terms.quantity(rec.where, rec.quantity, "quantity", minimum=">0")
-        event = ids.consumption(parent, child)
+        event = minting.consumption(parent, child)
         self.t(parent, vocab.HAS_COMPONENT, child)
         self.t(event, vocab.RDF_TYPE, vocab.CONSUMPTION)
         self.t(event, vocab.CONSUMER, parent)
@@ -293,7 +298,7 @@ class Mapper:
         self.t(event, vocab.QUANTITY, value)
         self.t(event, vocab.UNIT_OF_MEASURE, unit)
         if rec.operation is not None and rec.work_order is not None:
-            self.t(event, vocab.AT_OPERATION, ids.operation(rec.work_order, rec.operation))
+            self.t(event, vocab.AT_OPERATION, minting.operation(rec.work_order, rec.operation))
         if rec.time:
             self.t(event, vocab.PROV_AT_TIME, terms.timestamp(rec.where, rec.time, "time"))
         self.located(event, rec.where)

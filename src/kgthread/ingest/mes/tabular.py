@@ -4,6 +4,8 @@ Columns are named, not positional, so exports may add columns of their own (igno
 them freely; a missing required column is refused at the header. Text must be UTF-8 (a BOM is
 fine) or UTF-16 with a BOM; anything else is refused with the line of the first bad byte,
 unless the caller names the encoding. Rows stream: a million-line file is never held whole.
+Structural limits (:data:`MAX_LINE`, :data:`MAX_FIELD`, :data:`MAX_COLUMNS`, JSON nesting) keep
+a hostile file from holding the memory or the stack; each refusal names the file and line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from kgthread.errors import MesInputError
 from kgthread.ingest.mes import records as r
 
 Row = Mapping[str, str | None]
+
+MAX_LINE = 1 << 20
+"""Bytes in one physical line (a whole JSON Lines record); a longer line is refused unread."""
+MAX_FIELD = 64 << 10
+"""Characters in one value."""
+MAX_COLUMNS = 1000
+"""Columns in a CSV header, keys in a JSON Lines record."""
 
 
 def _pairs(text: str | None) -> tuple[tuple[str, str], ...]:
@@ -213,13 +222,16 @@ def _decoded_lines(source: BinaryIO, name: str, encoding: str | None) -> Iterato
         except LookupError as exc:
             raise MesInputError(f"{name}: unknown encoding {encoding!r}", file=name) from exc
         try:
-            yield from wrapper
+            for number, text in enumerate(iter(lambda: wrapper.readline(MAX_LINE + 1), ""), 1):
+                _check_length(len(text) > MAX_LINE, text, name, number)
+                yield text
         except UnicodeDecodeError as exc:
             raise MesInputError(f"{name}: cannot decode as {encoding}: {exc}", file=name) from exc
         finally:
             wrapper.detach()  # the caller owns the binary stream
         return
-    for number, raw in enumerate(source, 1):
+    for number, raw in enumerate(iter(lambda: source.readline(MAX_LINE + 1), b""), 1):
+        _check_length(len(raw) > MAX_LINE, raw, name, number)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -233,12 +245,48 @@ def _decoded_lines(source: BinaryIO, name: str, encoding: str | None) -> Iterato
         yield text.removeprefix("\ufeff") if number == 1 else text
 
 
+def _check_length(too_long: bool, line: str | bytes, name: str, number: int) -> None:
+    ended = line.endswith("\n") if isinstance(line, str) else line.endswith(b"\n")
+    if too_long and not ended:
+        raise MesInputError(
+            f"{name}: line {number}: longer than {MAX_LINE} bytes",
+            file=name,
+            location=f"line {number}",
+        )
+
+
+def _check_row(row: Row, name: str, number: int) -> None:
+    """One record within the column and value limits (one C-speed pass when it is)."""
+    too_many = len(row) > MAX_COLUMNS
+    if not too_many and max(map(len, filter(None, row.values())), default=0) <= MAX_FIELD:
+        return
+    long = next((k for k, v in row.items() if isinstance(v, str) and len(v) > MAX_FIELD), None)
+    if too_many or long is None:  # a CSV row's surplus fields come as one long list
+        raise MesInputError(
+            f"{name}: line {number}: more than {MAX_COLUMNS} columns",
+            file=name,
+            location=f"line {number}",
+        )
+    raise MesInputError(
+        f"{name}: line {number}: field {long!r} longer than {MAX_FIELD} characters",
+        file=name,
+        location=f"line {number}",
+        field=long,
+    )
+
+
 def _csv_rows(
     lines: Iterable[str], name: str, required: tuple[str, ...]
 ) -> Iterator[tuple[int, Row]]:
     reader = csv.DictReader(lines)
     try:
         header = reader.fieldnames or []
+        if len(header) > MAX_COLUMNS:
+            raise MesInputError(
+                f"{name}: line 1: more than {MAX_COLUMNS} columns",
+                file=name,
+                location="line 1",
+            )
         missing = [c for c in required if c not in header]
         if missing:
             raise MesInputError(
@@ -248,6 +296,7 @@ def _csv_rows(
                 location="line 1",
             )
         for row in reader:
+            _check_row(row, name, reader.line_num)
             yield reader.line_num, row
     except csv.Error as exc:
         raise MesInputError(
@@ -265,13 +314,21 @@ def _json_rows(lines: Iterable[str], name: str) -> Iterator[tuple[int, Row]]:
             raise MesInputError(
                 f"{name}: line {number}: not JSON: {exc.msg}", file=name, location=f"line {number}"
             ) from exc
+        except RecursionError as exc:
+            raise MesInputError(
+                f"{name}: line {number}: JSON nested too deeply (a record is one flat object)",
+                file=name,
+                location=f"line {number}",
+            ) from exc
         if not isinstance(value, dict):
             raise MesInputError(
                 f"{name}: line {number}: expected a JSON object",
                 file=name,
                 location=f"line {number}",
             )
-        yield number, {k: _text(v) for k, v in value.items()}
+        row = {k: _text(v) for k, v in value.items()}
+        _check_row(row, name, number)
+        yield number, row
 
 
 def _text(value: object) -> str | None:

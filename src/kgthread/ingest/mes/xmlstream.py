@@ -97,6 +97,13 @@ def elements(source: BinaryIO, cursor: Cursor) -> Iterator[ET.Element]:
             file=cursor.name,
             line=line,
         ) from exc
+    except (LookupError, ValueError) as exc:  # expat: an encoding it cannot decode
+        line = parser.parser.CurrentLineNumber
+        raise MesInputError(
+            f"{cursor.name}: line {line}: cannot read the XML: {exc} (send UTF-8)",
+            file=cursor.name,
+            line=line,
+        ) from exc
 
 
 def _reason(exc: ET.ParseError) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from kgthread.errors import NodesetError
 from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch, Source
+from kgthread.ingest.sensors.classes import classes_and_typing
 from kgthread.ingest.sensors.information import Findings, InformationModel
 from kgthread.ingest.sensors.mapping import map_findings
 from kgthread.ingest.sensors.nodeset import dependency_order, missing_models, read_nodeset
@@ -50,6 +51,7 @@ class NodesetAdapter:
 
     def __init__(self) -> None:
         self.report = ImportReport()
+        self.model: InformationModel | None = None
 
     def findings(self, paths: Sequence[Path], options: IngestOptions) -> Findings:
         files = dependency_order(read_nodeset(path) for path in paths)
@@ -59,7 +61,10 @@ class NodesetAdapter:
             if options.strict:
                 raise NodesetError(message, file=name, model=uri)
             self.report.problems.append(message)
-        found = InformationModel(files).findings()
+        # A type hierarchy with a required model missing cannot be resolved: no classes.
+        model = InformationModel(files)
+        self.model = None if missing_models(files) else model
+        found = model.findings()
         self.report.problems += found.problems
         self.report.counts = dict(found.counts)
         self.report.equipment = len(found.equipment)
@@ -73,11 +78,14 @@ class NodesetAdapter:
             raise NodesetError("no NodeSet2 files given")
         found = self.findings(paths, options)
         mapped = map_findings(found, prefix=_prefix(options))
+        # ObjectTypes as OWL classes, machines typed by them (the reasoner's equipment).
+        model = self.model
+        typing = [] if model is None else classes_and_typing(model, found, _prefix(options))
         yield Batch(
             ADAPTER,
             ADAPTER_VERSION,
             [Source.of_file(path) for path in paths],
-            triples=mapped.triples,
+            triples=mapped.triples + typing,
             batch_id=options.batch_id,
             agent=options.agent,
             locations=mapped.locations,
@@ -88,7 +96,9 @@ class NodesetAdapter:
         import tempfile
 
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(name).name
+            # The upload's name is only a label: never a path out of (or onto) the folder.
+            label = Path(name).name
+            path = Path(folder) / (label if label not in ("", ".", "..") else "upload.xml")
             path.write_bytes(data)
             batch = next(self.batches([path], options))
         return Batch(

@@ -260,6 +260,8 @@ def read_nodeset(path: Path) -> NodesetFile:
         ) from exc
     except OSError as exc:
         raise NodesetError(f"{path}: cannot read: {exc.strerror}", file=str(path)) from exc
+    except (LookupError, ValueError) as exc:  # expat: an encoding it cannot decode
+        raise NodesetError(f"{path.name}: cannot read the XML: {exc}", file=str(path)) from exc
     if _local(root.tag) != "UANodeSet":
         raise NodesetError(
             f"{path.name}: root element is <{_local(root.tag)}>, not <UANodeSet>", file=str(path)

@@ -4,6 +4,8 @@ Most instances of a real file are geometry the mapping never reads. Those are on
 the text is rewritten by a few C-speed substitutions into a skeleton (``v`` a value, ``k`` a
 keyword) and lists are collapsed innermost-first; the list is well formed exactly when the
 skeleton collapses to one ``v``. Instances the mapping needs are parsed into values.
+Both refuse lists nested deeper than :data:`~kgthread.ingest.step.limits.MAX_NESTING`, so a
+hostile file can exhaust neither the stack nor (one pass per level) the time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 
 from kgthread.ingest.step import strings
+from kgthread.ingest.step.limits import MAX_NESTING, MAX_STRING
 from kgthread.ingest.step.values import DERIVED, Binary, Enum, Ref, Typed, Value
 
 _TOKEN = re.compile(
@@ -31,10 +34,12 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def parse_list(toks: list[str], i: int) -> tuple[tuple[Value, ...], int]:
+def parse_list(toks: list[str], i: int, depth: int = 1) -> tuple[tuple[Value, ...], int]:
     """The list opening at ``toks[i]``; :class:`ValueError` says what is wrong."""
     if toks[i] != "(":
         raise ValueError(f"expected '(' but found {toks[i]!r}")
+    if depth > MAX_NESTING:
+        raise ValueError(f"parameter lists nested deeper than {MAX_NESTING}")
     i += 1
     if toks[i] == ")":
         return (), i + 1
@@ -46,12 +51,14 @@ def parse_list(toks: list[str], i: int) -> tuple[tuple[Value, ...], int]:
         if first == "#":
             value, i = Ref(int(tok[1:])), i + 1
         elif first == "'":
+            if len(tok) > MAX_STRING + 2:
+                raise ValueError(f"a string longer than {MAX_STRING} characters")
             value, i = strings.decode(tok), i + 1
         elif first.isdigit() or first in "+-":
             value = float(tok) if _REAL_MARKS.intersection(tok) else int(tok)
             i += 1
         elif first == "(":
-            value, i = parse_list(toks, i)
+            value, i = parse_list(toks, i, depth + 1)
         elif first == "$":
             value, i = None, i + 1
         elif first == "*":
@@ -59,7 +66,7 @@ def parse_list(toks: list[str], i: int) -> tuple[tuple[Value, ...], int]:
         elif first == "." and len(tok) > 2:
             value, i = Enum(tok[1:-1].upper()), i + 1
         elif first.isalpha() or first in "_!":
-            params, i = parse_list(toks, i + 1)
+            params, i = parse_list(toks, i + 1, depth + 1)
             value = Typed(tok.upper(), params)
         elif first == '"' and _BINARY.fullmatch(tok):
             value, i = Binary(tok[1:-1]), i + 1
@@ -118,11 +125,13 @@ def check(text: str) -> list[str] | None:
     refs: list[str] = _REF.findall(skeleton)
     skeleton = _ATOM.sub("v", _KEYWORD.sub("k", skeleton))
     skeleton = "".join(skeleton.split())
-    while skeleton != "v":
+    for _ in range(MAX_NESTING + 1):
+        if skeleton == "v":
+            return refs
         skeleton, count = _LIST.subn("v", skeleton)
         if not count:
             return None
-    return refs
+    return None
 
 
 def references(value: Value, found: list[int]) -> None:

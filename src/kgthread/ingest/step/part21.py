@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from kgthread.errors import StepSyntaxError
 from kgthread.ingest.step import params, schemas, text
+from kgthread.ingest.step.limits import MAX_INSTANCES, MAX_PENDING_REFERENCES
 from kgthread.ingest.step.values import Header, Instance, Value
 
 _INSTANCE = re.compile(
@@ -24,6 +25,7 @@ _INSTANCE = re.compile(
 _HEADER_ENTITY = re.compile(r"(!?[A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*(?=\()")
 _KEYWORD = re.compile(r"([A-Z][A-Z0-9-]*)[ \t\r\n]*(\(.*)?;", re.DOTALL)
 _BITMAP_LIMIT = 1 << 26
+_BITMAP_SLACK = 1 << 20
 _REQUIRED_HEADER = ("FILE_DESCRIPTION", "FILE_NAME", "FILE_SCHEMA")
 
 Wanted = Callable[[str], bool]
@@ -53,23 +55,37 @@ class _Names:
     large: set[int] = field(default_factory=set)
     pending: dict[int, tuple[int, int]] = field(default_factory=dict)
 
+    count: int = 0
+
     def defined(self, name: int) -> bool:
-        if name < _BITMAP_LIMIT:
-            return name < len(self.bitmap) and self.bitmap[name] == 1
+        if name < len(self.bitmap):
+            return self.bitmap[name] == 1
         return name in self.large
 
     def define(self, name: int) -> None:
-        if name < _BITMAP_LIMIT:
-            if name >= len(self.bitmap):
-                self.bitmap.extend(bytes(max(name + 1 - len(self.bitmap), len(self.bitmap))))
-            self.bitmap[name] = 1
-        else:
-            self.large.add(name)
+        self.count += 1
+        if name >= len(self.bitmap):
+            # The map grows with the names seen, not with the largest: one instance named
+            # #60000000 in a tiny file must not cost 60 MB. Names past it wait in a set.
+            if name >= _BITMAP_LIMIT or name > 16 * self.count + _BITMAP_SLACK:
+                self.large.add(name)
+                self.pending.pop(name, None)
+                return
+            self.bitmap.extend(bytes(max(name + 1 - len(self.bitmap), len(self.bitmap))))
+            moved = [n for n in self.large if n < len(self.bitmap)]
+            for n in moved:
+                self.large.discard(n)
+                self.bitmap[n] = 1
+        self.bitmap[name] = 1
         self.pending.pop(name, None)
 
-    def refer(self, name: int, source: int, line: int) -> None:
+    def refer(self, name: int, source: int, line: int) -> bool:
+        """Remember a forward reference; False when too many are pending already."""
         if name not in self.pending and not self.defined(name):
+            if len(self.pending) >= MAX_PENDING_REFERENCES:
+                return False
             self.pending[name] = (source, line)
+        return True
 
 
 class Reader:
@@ -219,6 +235,8 @@ class Reader:
             self._complain(f"#{name} is defined twice", line, name)
             return None
         self.instance_count += 1
+        if self.instance_count > MAX_INSTANCES:
+            raise self._fatal(f"more than {MAX_INSTANCES} entity instances", line)
         rest = body[match.end() : -1]
         wanted = self.wanted
         try:
@@ -229,7 +247,7 @@ class Reader:
                     raise ValueError("malformed parameter list")
                 names.define(name)
                 for digits in refs:
-                    names.refer(int(digits), name, line)
+                    self._refer(int(digits), name, line)
                 return None
             if entity is None:
                 records = params.parse_records(rest)
@@ -243,10 +261,18 @@ class Reader:
         for values in records.values():
             params.references(values, found)
         for ref in found:
-            names.refer(ref, name, line)
+            self._refer(ref, name, line)
         if wanted is not None and entity is None and not any(wanted(r) for r in records):
             return None
         return Instance(name, records, line)
+
+    def _refer(self, ref: int, source: int, line: int) -> None:
+        if not self._names.refer(ref, source, line):
+            raise self._fatal(
+                f"#{source}: more than {MAX_PENDING_REFERENCES} references to instances "
+                "not defined yet",
+                line,
+            )
 
 
 def _text(value: Value) -> str:

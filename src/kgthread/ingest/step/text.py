@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from kgthread.ingest.step.limits import MAX_STATEMENT
+
 CHUNK_SIZE = 1 << 20
-MAX_STATEMENT = 64 << 20
-"""An unfinished statement longer than this is refused rather than buffered."""
 
 _STATEMENT = re.compile(
     r"""(?:[^;'"/]++|'(?:[^']++|'')*+'|"[^"]*+"|/\*(?:[^*]++|\*(?!/))*+\*/|/(?!\*))*+;"""

@@ -1,0 +1,759 @@
+"""``GraphStore`` over a remote triple store: the SPARQL 1.1 Protocol and Graph Store Protocol.
+
+The commit contract is the embedded store's: a batch is visible only once its catalog entry
+is. A batch's graph is written whole with one Graph Store ``PUT`` (atomic at the store),
+then its catalog entry with one update; every query names its dataset explicitly (the
+catalogued graphs and the catalog), so a graph being written, or left behind by a writer
+that stopped before its catalog entry, is never seen. Before a graph that is not catalogued
+is written it is marked pending (with the time) in kgthread's bookkeeping graph, so that a
+second process opening the same store (a scaled-out API) does not take it for a leftover;
+:meth:`RemoteStore.open` removes leftovers whose mark is older than ``pending_grace``.
+
+Nothing is kept between calls but the HTTP connection pool: any number of processes can
+serve the same store. Every write also replaces a revision in the bookkeeping graph, in the
+same request, and :meth:`state` is derived from it, so ETags change whichever process wrote.
+
+Answers are read to their end before use (spooled to disk when large): a store that fails
+after its 200 header (Oxigraph server on a cancelled query) is caught there, never handed
+on as a short answer. What a product does its own way is a :class:`Dialect` hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlencode
+
+import httpx
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    parse,
+    parse_query_results,
+    serialize,
+)
+
+from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError
+from kgthread.ids import DATA_BASE
+from kgthread.store import data_blocks, sparql_text
+from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
+from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
+from kgthread.store.sparql_text import Rows, Value
+
+_log = logging.getLogger(__name__)
+
+STATE_GRAPH = NamedNode(DATA_BASE + "store-state")
+"""kgthread's bookkeeping on a remote store: the revision and the pending marks. Never
+catalogued, so never part of a query's dataset."""
+
+EMPTY_GRAPH = NamedNode(DATA_BASE + "no-graph")
+"""Named as the whole dataset when nothing is committed: an empty list of graphs would let
+the store fall back to its own default dataset."""
+
+PENDING_GRACE = timedelta(hours=1)
+"""How old a pending mark must be before :meth:`RemoteStore.open` takes its graph for a
+leftover (a write that is still running is younger)."""
+
+SPOOL_BYTES = 32 * 1024 * 1024
+"""Answers larger than this are spooled to a temporary file while being read."""
+
+_ATTEMPTS = 3
+_BACKOFF_SECONDS = (0.1, 0.4)
+_UPLOAD_CHUNK = 1024 * 1024
+
+
+@cache
+def _rq(name: str) -> str:
+    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Dataset:
+    """The committed graphs as seen when the store's state token was ``state``."""
+
+    state: str
+    graphs: list[NamedNode]
+
+
+@dataclass(frozen=True)
+class _GraphStatus:
+    catalogued: bool
+    exists: bool
+
+
+class RemoteStore:
+    """A remote SPARQL store seen through ``dialect``; see the module docstring."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        endpoints: Endpoints,
+        *,
+        credentials: Credentials | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.dialect = dialect
+        self.endpoints = endpoints
+        self._client = httpx.Client(
+            auth=dialect.auth(credentials or Credentials()),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": "kgthread"},
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._write_lock = threading.Lock()
+        self.recovered_graphs: list[NamedNode] = []
+        self._dataset: _Dataset | None = None
+        self._checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kgthread-state")
+
+    @classmethod
+    def open(
+        cls,
+        dialect: Dialect,
+        endpoints: Endpoints,
+        *,
+        credentials: Credentials | None = None,
+        timeout: float = 30.0,
+        pending_grace: timedelta = PENDING_GRACE,
+        transport: httpx.BaseTransport | None = None,
+    ) -> RemoteStore:
+        """A store over ``endpoints``; leftovers of interrupted writes are removed now when
+        the store answers (an unreachable store is not an error yet: each request says)."""
+        store = cls(
+            dialect, endpoints, credentials=credentials, timeout=timeout, transport=transport
+        )
+        try:
+            store.recovered_graphs = store.recover(pending_grace)
+        except KgthreadError as exc:
+            _log.warning("%s: leftover graphs not checked at open: %s", dialect.title, exc)
+        return store
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.dialect.name}, {self.endpoints.query})"
+
+    # -- recovery -------------------------------------------------------------------------
+
+    def recover(self, pending_grace: timedelta = PENDING_GRACE) -> list[NamedNode]:
+        """Remove kgthread batch graphs that have no catalog entry and no recent pending
+        mark: leftovers of writes that stopped between their graph and catalog entry."""
+        cutoff = datetime.now(UTC) - pending_grace
+        leftovers: list[NamedNode] = []
+        for row in self._select(_rq("remote-leftovers.rq")):
+            graph, since = row["graph"], row["since"]
+            if not isinstance(graph, NamedNode):
+                continue
+            if isinstance(since, Literal) and _parse_time(since.value) > cutoff:
+                continue  # another process is writing it now
+            leftovers.append(graph)
+        if leftovers:
+            with self._write_lock:
+                self._write_update(
+                    data_blocks.transaction(
+                        *(data_blocks.drop_graph(g) for g in leftovers),
+                        self._unmark(leftovers),
+                    )
+                )
+            _log.warning("removed %d uncommitted graph(s): %s", len(leftovers), leftovers)
+        return leftovers
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, Term] | None = None,
+        default_graph: Sequence[NamedNode] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        text = self.dialect.bind(sparql, _values(substitutions)) if substitutions else sparql
+        if base_iri is not None:
+            text = f"BASE {NamedNode(base_iri)}\n{text}"
+        params: list[tuple[str, str]] = [("query", text)]
+        if default_graph is None and sparql_text.declares_dataset(text):
+            return self._run(params, base_iri)  # the query names its own dataset
+        if default_graph is not None and named_graphs is not None:
+            return self._run(params + self._dataset_params(default_graph, named_graphs), base_iri)
+        known = self._dataset
+        if known is None:
+            known = self._committed()
+            return self._run(
+                params + self._dataset_params(default_graph, named_graphs, known), base_iri
+            )
+        # Optimistic: run on the committed graphs as last seen while asking, at the same
+        # time, whether the store has changed since; if it has, run again on the new ones.
+        check = self._checks.submit(self.state)
+        result = self._run(
+            params + self._dataset_params(default_graph, named_graphs, known), base_iri
+        )
+        try:
+            unchanged = check.result() == known.state
+        except BaseException:
+            del result  # pyoxigraph results are dropped on the thread that made them
+            raise
+        if unchanged:
+            return result
+        del result
+        fresh = self._committed()
+        return self._run(
+            params + self._dataset_params(default_graph, named_graphs, fresh), base_iri
+        )
+
+    def _committed(self) -> _Dataset:
+        """The state token, then the committed graphs: if a commit lands between the two,
+        the token is the older one, so the next check refreshes again (never stale)."""
+        state = self.state()
+        dataset = _Dataset(state, self.graph_names())
+        self._dataset = dataset
+        return dataset
+
+    def _dataset_params(
+        self,
+        default_graph: Sequence[NamedNode] | None,
+        named_graphs: Sequence[NamedNode] | None,
+        known: _Dataset | None = None,
+    ) -> list[tuple[str, str]]:
+        visible = known.graphs if known is not None else []
+        chosen_default = [*default_graph] if default_graph is not None else visible
+        chosen_named = [*named_graphs] if named_graphs is not None else visible
+        return self.dialect.dataset_params(
+            chosen_default or [EMPTY_GRAPH], chosen_named or [EMPTY_GRAPH]
+        )
+
+    def _run(self, params: list[tuple[str, str]], base_iri: str | None) -> QueryResult:
+        try:
+            return self._query(params)
+        except QuerySyntaxError as exc:
+            line = exc.detail.get("line")
+            if base_iri is not None and isinstance(line, int):
+                exc.detail["line"] = line - 1  # the BASE line query() put first
+            raise
+
+    def quads(
+        self,
+        subject: Subject | None = None,
+        predicate: NamedNode | None = None,
+        obj: Term | None = None,
+        graph: NamedNode | DefaultGraph | None = None,
+    ) -> Iterator[Quad]:
+        if isinstance(graph, DefaultGraph):
+            return iter(())  # kgthread keeps nothing in a remote store's default graph
+        pattern = (subject, predicate, obj, graph)
+        rows: Rows = {("s", "p", "o", "g"): [tuple(_value(t) for t in pattern)]}
+        solutions = self._select(sparql_text.fill(_rq("remote-quads.rq"), rows))
+        return _quads(solutions, pattern)
+
+    def graph_names(self) -> list[NamedNode]:
+        return [
+            g
+            for row in self._select(_rq("remote-graphs.rq"))
+            if isinstance(g := row["graph"], NamedNode)
+        ]
+
+    def contains_graph(self, graph: NamedNode) -> bool:
+        status = self._status(graph)
+        return status.catalogued or (graph == CATALOG_GRAPH and status.exists)
+
+    def dump(self, graph: NamedNode | None, rdf_format: RdfFormat) -> bytes:
+        if graph is not None:
+            if not self.contains_graph(graph):
+                return b""
+            triples = self._get_graph(graph)
+            return serialize(triples, format=rdf_format) or b""
+        quads: list[Quad] = []
+        for name in self.graph_names():
+            quads.extend(
+                Quad(t.subject, t.predicate, t.object, name) for t in self._get_graph(name)
+            )
+        return serialize(quads, format=rdf_format) or b""
+
+    def triple_count(self) -> int:
+        row = next(iter(self._select(_rq("remote-count.rq"))), None)
+        value = row["triples"] if row is not None else None
+        return int(value.value) if isinstance(value, Literal) else 0
+
+    def state(self) -> str:
+        row = next(iter(self._select(_rq("remote-state.rq"))), None)
+        revision = batches = ""
+        if row is not None:
+            revision = row["revision"].value if row["revision"] is not None else ""
+            batches = row["batches"].value if row["batches"] is not None else ""
+        digest = hashlib.sha256(f"{revision}|{batches}".encode()).hexdigest()
+        return digest[:16]
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        text = sparql if base_iri is None else f"BASE {NamedNode(base_iri)}\n{sparql}"
+        with self._write_lock:
+            self._write_update(text.rstrip().rstrip(";"))
+
+    def commit(
+        self,
+        graph: NamedNode,
+        triples: Iterable[Triple],
+        catalog: Iterable[Triple],
+        *,
+        replace: bool = False,
+    ) -> None:
+        body = serialize(list(triples), format=RdfFormat.N_TRIPLES) or b""
+        entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
+        with self._write_lock:
+            status = self._status(graph)
+            if not status.catalogued:
+                self._mark_pending(graph)
+            try:
+                if replace or not status.exists:
+                    self._put_graph(graph, lambda: body, RdfFormat.N_TRIPLES)
+                elif body:
+                    self._post_graph(graph, body)
+                self._finish(graph, entry, was_catalogued=status.catalogued)
+            except BaseException:
+                if not status.catalogued:
+                    self._undo(graph, existed=status.exists)
+                raise
+
+    def bulk_commit(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        catalog: Iterable[Triple],
+        check: Callable[[], None],
+        *,
+        base_iri: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        check_loaded: Callable[[Store, NamedNode], None] | None = None,
+    ) -> None:
+        """Stream ``source`` to the store with one Graph Store ``PUT`` while ``check`` runs
+        here; catalogue only if both succeed. A remote store cannot be validated in place,
+        so ``check_loaded`` is not used: ``check`` always runs (on an in-memory copy). The
+        Graph Store Protocol has no base IRI: a ``base_iri`` for a format with relative IRIs
+        is refused rather than resolved differently by the store."""
+        if base_iri is not None and rdf_format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+            raise BadRequest(
+                f"{source.name}: a base IRI cannot be sent with a Graph Store upload; "
+                "write @base into the file, or convert it to N-Triples"
+            )
+        with self._write_lock:
+            status = self._status(graph)
+            if status.catalogued:
+                raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
+            self._mark_pending(graph)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-upload") as pool:
+                loading = pool.submit(
+                    self._put_graph, graph, lambda: _file_chunks(source, progress), rdf_format
+                )
+                check_error: BaseException | None = None
+                try:
+                    check()
+                except BaseException as exc:
+                    check_error = exc
+                load_error = loading.exception()
+            if check_error is not None or load_error is not None:
+                self._undo(graph, existed=False)
+                raise check_error or load_error  # type: ignore[misc]
+            try:
+                entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
+                self._finish(graph, entry, was_catalogued=False)
+            except BaseException:
+                self._undo(graph, existed=False)
+                raise
+
+    def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:
+        removals = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog_removals]
+        with self._write_lock:
+            self._write_update(
+                data_blocks.transaction(
+                    data_blocks.delete_data(removals) if removals else "",
+                    data_blocks.drop_graph(graph),
+                    self._unmark([graph]),
+                )
+            )
+
+    def close(self) -> None:
+        self._checks.shutdown(wait=True)
+        self._client.close()
+
+    # -- the commit protocol ----------------------------------------------------------------
+
+    def _status(self, graph: NamedNode) -> _GraphStatus:
+        rows: Rows = {("graph",): [(graph,)]}
+        for row in self._select(sparql_text.fill(_rq("remote-graph-status.rq"), rows)):
+            return _GraphStatus(_true(row["catalogued"]), _true(row["exists"]))
+        return _GraphStatus(False, False)
+
+    def _mark_pending(self, graph: NamedNode) -> None:
+        """Before a graph that is not catalogued is written: say so, with the time, so that
+        another process opening the store does not take it for a leftover meanwhile. Two
+        plain operations (remove an older mark, insert this one) rather than one DELETE/
+        INSERT with an OPTIONAL, which Virtuoso drops whole when there is no older mark."""
+        now = Literal(datetime.now(UTC).isoformat(), datatype=_XSD_DATETIME)
+        mark = Quad(graph, _PENDING_SINCE, now, STATE_GRAPH)
+        self._write_update(
+            data_blocks.transaction(self._unmark([graph]), data_blocks.insert_data([mark])),
+            bump=False,
+        )
+
+    def _unmark(self, graphs: Sequence[NamedNode]) -> str:
+        rows: Rows = {("graph",): [(g,) for g in graphs]}
+        return sparql_text.fill(_rq("remote-unmark.rq"), rows)
+
+    def _finish(self, graph: NamedNode, entry: list[Quad], *, was_catalogued: bool) -> None:
+        """The catalog entry, last: from this request on the batch is visible. A graph
+        written without one (a chunk of the inferred graph) keeps its pending mark."""
+        self._write_update(
+            data_blocks.transaction(
+                data_blocks.insert_data(entry) if entry else "",
+                self._unmark([graph]) if entry or was_catalogued else "",
+            )
+        )
+
+    def _undo(self, graph: NamedNode, *, existed: bool) -> None:
+        """Best effort after a failed write of a graph that was not catalogued: empty it
+        and drop its mark, unless its catalog entry landed after all (the answer was what
+        got lost). A graph that existed before (written in parts) is left to its writer. If
+        the store is gone too, the graph stays invisible and a later open removes it."""
+        if existed:
+            return
+        rows: Rows = {("graph",): [(graph,)]}
+        try:
+            self._write_update(
+                data_blocks.transaction(
+                    sparql_text.fill(_rq("remote-undo.rq"), rows), self._unmark([graph])
+                ),
+                bump=False,
+            )
+        except KgthreadError as exc:
+            _log.warning("could not undo the write of %s: %s", graph.value, exc)
+
+    def _write_update(self, text: str, *, bump: bool = True) -> None:
+        self._dataset = None
+        if bump:
+            revision = Literal(uuid.uuid4().hex)
+            bumped = sparql_text.fill(_rq("remote-revision.rq"), {("revision",): [(revision,)]})
+            # A newline first: the text may end in a comment.
+            text = f"{text}\n;\n{bumped}" if text else bumped
+        headers, body = self.dialect.update_request(text)
+        self._send(
+            "POST", self.endpoints.update, "update", headers=headers, content=lambda: body
+        ).close()
+
+    # -- the Graph Store Protocol -----------------------------------------------------------
+
+    def _put_graph(
+        self, graph: NamedNode, content: Callable[[], Any], rdf_format: RdfFormat
+    ) -> None:
+        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
+        headers = {"Content-Type": _upload_type(self.dialect, rdf_format)}
+        self._send(
+            "PUT",
+            url,
+            "graph-store",
+            params=params,
+            headers=headers,
+            content=content,
+            idempotent=True,
+        ).close()
+
+    def _post_graph(self, graph: NamedNode, body: bytes) -> None:
+        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
+        headers = {"Content-Type": self.dialect.upload_media_type}
+        self._send(
+            "POST", url, "graph-store", params=params, headers=headers, content=lambda: body
+        ).close()
+
+    def _get_graph(self, graph: NamedNode) -> list[Triple]:
+        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
+        headers = {"Accept": self.dialect.graph_accept}
+        response = self._send(
+            "GET", url, "graph-store", params=params, headers=headers, idempotent=True
+        )
+        body = self._read(response)
+        return [q.triple for q in self._parse_graph(response, body)]
+
+    # -- the SPARQL 1.1 Protocol ------------------------------------------------------------
+
+    def _select(self, text: str) -> QuerySolutions:
+        """An internal SELECT: no dataset parameters (its text says which graphs it reads)."""
+        result = self._query([("query", text)])
+        if not isinstance(result, QuerySolutions):
+            raise self.dialect.failed("bad-response", "a SELECT was not answered with solutions")
+        return result
+
+    def construct(self, sparql: str, rows: ValueRows) -> list[Triple]:
+        """One CONSTRUCT with its ``VALUES`` blocks filled: the gate's context in one
+        request (``RoundTripStore``)."""
+        text = sparql_text.fill(sparql, rows)
+        response, body = self._post_query([("query", text)], self.dialect.graph_accept)
+        return [q.triple for q in self._parse_graph(response, body)]
+
+    def _post_query(
+        self, params: list[tuple[str, str]], accept: str
+    ) -> tuple[httpx.Response, _Body]:
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        encoded = urlencode(params).encode("utf-8")
+        response = self._send(
+            "POST",
+            self.endpoints.query,
+            "query",
+            headers=headers,
+            content=lambda: encoded,
+            idempotent=True,
+        )
+        return response, self._read(response)
+
+    def _query(self, params: list[tuple[str, str]]) -> QueryResult:
+        accept = f"{self.dialect.results_accept}, {self.dialect.graph_accept};q=0.9"
+        response, body = self._post_query(params, accept)
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        results_format = QueryResultsFormat.from_media_type(media_type) if media_type else None
+        if results_format is not None:
+            return self._solutions(response, body, results_format)
+        rdf_format = RdfFormat.from_media_type(media_type) if media_type else None
+        if rdf_format is None:
+            raise self.dialect.failed(
+                "bad-response", f"a query was answered with {media_type or 'no content type'}"
+            )
+        scratch = Store()
+        scratch.extend(
+            Quad(q.subject, q.predicate, q.object, DefaultGraph())
+            for q in self._parse_graph(response, body)
+        )
+        return scratch.query(_rq("remote-all-triples.rq"))
+
+    def _solutions(
+        self, response: httpx.Response, body: _Body, results_format: QueryResultsFormat
+    ) -> QuerySolutions | QueryBoolean:
+        """Parse the whole answer once (a short or broken one raises here, before anyone
+        sees a row), let the dialect check it, then hand out a lazy parse of it."""
+        try:
+            rows, problem = _count_rows(body, results_format)
+            if problem is not None:
+                raise self.dialect.incomplete_response(response, f"unreadable results: {problem}")
+            self.dialect.check_query_response(response, rows)
+            return parse_query_results(**body.source(), format=results_format)
+        finally:
+            body.discard()
+
+    def _parse_graph(self, response: httpx.Response, body: _Body) -> list[Quad]:
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        rdf_format = RdfFormat.from_media_type(media_type) or RdfFormat.N_TRIPLES
+        try:
+            quads = list(parse(**body.source(), format=rdf_format))
+        except SyntaxError as exc:
+            raise self.dialect.incomplete_response(response, f"unreadable graph: {exc}") from exc
+        finally:
+            body.discard()
+        self.dialect.check_query_response(response, None)
+        return quads
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        operation: Operation,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: Callable[[], Any] | None = None,
+        idempotent: bool = False,
+    ) -> httpx.Response:
+        """One request, retried when that is safe: always when no connection was made,
+        and on a dropped connection or a 502/503/504 only for idempotent requests (queries,
+        ``PUT``). The answer is returned unread (streaming) when its status is 2xx."""
+        for attempt in range(_ATTEMPTS):
+            last = attempt == _ATTEMPTS - 1
+            request = self._client.build_request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                content=content() if content is not None else None,
+            )
+            try:
+                response = self._client.send(request, stream=True)
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if not last and (never_sent or idempotent):
+                    time.sleep(_BACKOFF_SECONDS[attempt])
+                    continue
+                raise self.dialect.error_for_transport(exc, url) from exc
+            if response.is_success:
+                return response
+            try:
+                response.read()
+            except httpx.TransportError:
+                pass
+            finally:
+                response.close()
+            if idempotent and not last and response.status_code in (502, 503, 504):
+                time.sleep(_BACKOFF_SECONDS[attempt])
+                continue
+            raise self.dialect.error_for_status(response, operation)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _read(self, response: httpx.Response) -> _Body:
+        """The whole body of a 2xx answer; one that breaks off is the dialect's error."""
+        body = _Body()
+        try:
+            for chunk in response.iter_bytes():
+                body.write(chunk)
+        except httpx.TransportError as exc:
+            body.discard()
+            reason = f"the body broke off ({str(exc) or type(exc).__name__})"
+            raise self.dialect.incomplete_response(
+                response, reason, cause="truncated-result"
+            ) from exc
+        finally:
+            response.close()
+        body.finish()
+        return body
+
+
+class _Body:
+    """An answer read to its end: in memory, or in a temporary file once it is large. The
+    file is unlinked as soon as the parser holding it open has started."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._path: Path | None = None
+        self._file: IO[bytes] | None = None
+
+    def write(self, chunk: bytes) -> None:
+        if self._file is None and len(self._data) + len(chunk) > SPOOL_BYTES:
+            handle, name = tempfile.mkstemp(prefix="kgthread-answer-")
+            self._path = Path(name)
+            self._file = os.fdopen(handle, "wb")
+            self._file.write(self._data)
+            self._data = bytearray()
+        if self._file is not None:
+            self._file.write(chunk)
+        else:
+            self._data.extend(chunk)
+
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def source(self) -> dict[str, Any]:
+        """Keyword arguments for pyoxigraph's ``parse`` / ``parse_query_results``."""
+        if self._path is not None:
+            return {"path": str(self._path)}
+        return {"input": bytes(self._data)}
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+        self._data = bytearray()
+
+
+_XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+_PENDING_SINCE = NamedNode(STATE_GRAPH.value + "#pendingSince")
+
+
+def _count_rows(body: _Body, results_format: QueryResultsFormat) -> tuple[int | None, str | None]:
+    """How many solutions the answer holds (``None`` for a boolean), or why it does not
+    parse. It returns rather than raises: an error raised while a pyoxigraph iterator is
+    alive in a frame keeps it in the traceback, and such objects must be dropped on the
+    thread that made them."""
+    try:
+        checked = parse_query_results(**body.source(), format=results_format)
+    except SyntaxError as exc:
+        return None, str(exc)
+    if isinstance(checked, QueryBoolean):
+        return None, None
+    count, problem = 0, None
+    try:
+        for _ in checked:
+            count += 1
+    except SyntaxError as exc:
+        problem = str(exc)
+    del checked
+    return count, problem
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _true(term: object) -> bool:
+    return isinstance(term, Literal) and term.value in ("true", "1")
+
+
+def _value(term: object) -> Value | None:
+    if term is None:
+        return None
+    if isinstance(term, NamedNode | Literal):
+        return term
+    if isinstance(term, BlankNode):
+        raise BadRequest("a remote store cannot be asked about a blank node (they are local)")
+    raise BadRequest(f"cannot ask a remote store about a {type(term).__name__}")
+
+
+def _values(substitutions: Mapping[str, Term]) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for name, term in substitutions.items():
+        value = _value(term)
+        if value is not None:
+            values[name] = value
+    return values
+
+
+def _quads(solutions: QuerySolutions, pattern: tuple[Any, Any, Any, Any]) -> Iterator[Quad]:
+    subject, predicate, obj, graph = pattern
+    for row in solutions:
+        s, p, o, g = row["s"] or subject, row["p"] or predicate, row["o"] or obj, row["g"] or graph
+        if (
+            isinstance(s, NamedNode | BlankNode)
+            and isinstance(p, NamedNode)
+            and isinstance(g, NamedNode)
+        ):
+            yield Quad(s, p, o, g)
+
+
+def _upload_type(dialect: Dialect, rdf_format: RdfFormat) -> str:
+    return dialect.upload_media_type if rdf_format == RdfFormat.N_TRIPLES else rdf_format.media_type
+
+
+def _file_chunks(source: Path, progress: Callable[[int], None] | None) -> Iterator[bytes]:
+    """The file in chunks, reporting bytes sent (httpx streams an iterator as it goes)."""
+    sent = 0
+    with source.open("rb") as handle:
+        while chunk := handle.read(_UPLOAD_CHUNK):
+            sent += len(chunk)
+            if progress is not None:
+                progress(sent)
+            yield chunk

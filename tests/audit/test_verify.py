@@ -1,0 +1,155 @@
+"""``verify`` finds an edited, deleted or reordered entry, and any change made to the store
+outside the service, and says what and where."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pyoxigraph import Literal, Quad, Store
+
+from audit.conftest import Audited, batch
+from factories import product
+from kgthread import ids, vocab
+from kgthread.audit.log import entry_hash
+from kgthread.cli import main
+from kgthread.store.base import CATALOG_GRAPH
+from kgthread.store.embedded import EmbeddedStore
+
+
+def _three_batches(env: Audited) -> None:
+    for number in ("P-1", "P-2", "P-3"):
+        env.pipeline.ingest(batch(product(number), number))
+    assert env.verify().holds
+
+
+def _kinds(env: Audited) -> set[tuple[str, str]]:
+    return {(f.kind, f.where) for f in env.verify().findings}
+
+
+def _lines(env: Audited) -> list[str]:
+    return env.log_path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_an_edited_entry_is_found_at_its_line(env: Audited) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    entry = json.loads(lines[1])
+    entry["principal"] = "mallory"
+    lines[1] = json.dumps(entry, sort_keys=True) + "\n"
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    assert _kinds(env) == {("edited", "line 2")}
+
+
+def test_an_edited_entry_with_a_recomputed_hash_breaks_the_next_link(env: Audited) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    entry = json.loads(lines[1])
+    entry["principal"] = "mallory"
+    entry["hash"] = entry_hash(entry)
+    lines[1] = json.dumps(entry, sort_keys=True) + "\n"
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    assert _kinds(env) == {("chain-broken", "line 3")}
+
+
+def test_a_deleted_entry_is_found(env: Audited) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    del lines[2]
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    assert _kinds(env) == {("chain-broken", "line 3"), ("sequence", "line 3")}
+
+
+def test_reordered_entries_are_found(env: Audited) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    lines[2], lines[3] = lines[3], lines[2]
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    kinds = _kinds(env)
+    assert ("chain-broken", "line 3") in kinds
+    assert ("sequence", "line 3") in kinds
+
+
+def test_a_quad_added_to_a_graph_outside_the_service_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-2")
+    extra = Quad(ids.part("P-2"), vocab.RDFS_LABEL, Literal("edited by hand"), graph)
+    env.tamper(lambda raw: raw.add(extra))
+    findings = env.verify().findings
+    assert [(f.kind, f.where) for f in findings] == [("content-changed", graph.value)]
+    assert "6 quads now, 5 recorded" in findings[0].detail
+
+
+def test_a_graph_written_outside_the_service_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("smuggled")
+    activity = ids.batch("smuggled")
+
+    def smuggle(raw: Store) -> None:
+        raw.extend(Quad(t.subject, t.predicate, t.object, graph) for t in product("P-9"))
+        raw.add(Quad(activity, vocab.TARGET_GRAPH, graph, CATALOG_GRAPH))
+
+    env.tamper(smuggle)
+    assert _kinds(env) == {("unlogged-graph", graph.value)}
+
+
+def test_a_graph_removed_outside_the_service_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-1")
+    env.tamper(lambda raw: raw.remove_graph(graph))
+    assert _kinds(env) == {("missing-graph", graph.value), ("catalog-changed", graph.value)}
+
+
+def test_an_edited_catalog_entry_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-3")
+    activity = ids.batch("P-3")
+
+    def relabel(raw: Store) -> None:
+        for quad in list(raw.quads_for_pattern(activity, vocab.TRIPLE_COUNT, None, CATALOG_GRAPH)):
+            raw.remove(quad)
+            raw.add(Quad(activity, vocab.TRIPLE_COUNT, Literal("99"), CATALOG_GRAPH))
+
+    env.tamper(relabel)
+    assert _kinds(env) == {("catalog-changed", graph.value)}
+
+
+def test_the_cli_exits_0_when_the_chain_holds_and_1_naming_what_and_where(
+    env: Audited, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _three_batches(env)
+    env.store.close()
+    monkeypatch.setenv("KGTHREAD_AUDIT_DIR", str(env.folder / "audit"))
+    args = ["--data", str(env.folder / "store"), "audit", "verify"]
+    try:
+        assert main(args) == 0
+        assert "audit trail holds: 6 entries" in capsys.readouterr().out
+        lines = _lines(env)
+        env.log_path.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")
+        assert main(args) == 1
+        out = capsys.readouterr().out
+        assert "chain-broken at line 3: entry seq 4 does not follow the entry before it" in out
+        assert "audit trail BROKEN: 2 finding(s)" in out
+        assert main([*args, "--json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        assert report["holds"] is False
+        assert {(f["kind"], f["where"]) for f in report["findings"]} == {
+            ("chain-broken", "line 3"),
+            ("sequence", "line 3"),
+        }
+    finally:
+        env.store = EmbeddedStore.open(env.folder / "store")
+
+
+def test_the_cli_reports_a_missing_log_when_the_store_holds_data(
+    env: Audited, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _three_batches(env)
+    env.store.close()
+    env.log_path.unlink()
+    monkeypatch.setenv("KGTHREAD_AUDIT_DIR", str(env.folder / "audit"))
+    try:
+        assert main(["--data", str(env.folder / "store"), "audit", "verify"]) == 1
+        assert "missing-log at" in capsys.readouterr().out
+    finally:
+        env.store = EmbeddedStore.open(env.folder / "store")
