@@ -197,3 +197,19 @@ def test_html_accept_on_resources_redirects_to_the_explorer(served: Served) -> N
     )
     json_answer = served.client.get("/api/resources", params={"iri": unit})
     assert json_answer.status_code == 200
+
+
+def test_conformance_for_the_page_is_the_stored_report_or_null(served: Served) -> None:
+    unit = _unit(served)
+    stored = served.client.get("/api/conformance", params={"unit": unit})
+    shown = served.client.get("/explore/api/conformance", params={"iri": unit})
+    assert shown.status_code == stored.status_code == 200
+    assert shown.json()["report"] == stored.json()
+    probe = served.truth["top_units"][0]
+    lot = next(d["item"] for d in probe["descendants"] if d["kind"] == "lot")
+    assert served.client.get("/api/conformance", params={"unit": lot}).status_code == 404
+    without = served.client.get("/explore/api/conformance", params={"iri": lot})
+    assert without.status_code == 200
+    assert without.json() == {"report": None}
+    unknown = served.client.get("/explore/api/conformance", params={"iri": "urn:nothing:here"})
+    assert unknown.status_code == 404

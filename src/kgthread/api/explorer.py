@@ -28,6 +28,7 @@ from kgthread.api.auth import ReadServicesDep, require_role
 from kgthread.api.deps import ServicesDep
 from kgthread.api.worker import on_worker
 from kgthread.errors import BadRequest, NotFound
+from kgthread.reasoning.conformance_reports import stored_report
 
 STATIC = Path(__file__).with_name("static") / "explorer"
 router = APIRouter(prefix="/explore", tags=["explorer"], include_in_schema=False)
@@ -115,6 +116,20 @@ async def features(request: Request) -> JSONResponse:
     without them shows no broken controls (and a browser logs no failed request)."""
     paths = request.app.openapi().get("paths", {})  # built once, then cached by FastAPI
     return JSONResponse({name: path in paths for name, path in OPTIONAL_APIS.items()})
+
+
+@router.get("/api/conformance")
+async def conformance(services: ReadServicesDep, iri: Iri) -> JSONResponse:
+    """A unit's stored design-conformance report, or ``null`` when there is none: the page
+    asks for every unit it shows, and a missing report is normal, not an error (with the
+    reasoner off there are none), so it must not show up as a failed request."""
+
+    def work() -> dict[str, Any] | None:
+        _require(services, iri)
+        report = stored_report(services.store, NamedNode(iri))
+        return None if report is None else report.to_json()
+
+    return JSONResponse({"report": await _read(services, work)})
 
 
 @router.get("/api/neighbours")

@@ -1,9 +1,9 @@
 // Explorer resource page: summary (types, properties), link groups (links.js), the
 // neighbourhood graph (graph.js) and, for a unit, its design-conformance report
-// (/api/conformance; the section stays hidden when there is none).
+// (/explore/api/conformance; the section stays hidden when there is none).
 "use strict";
 (function () {
-  const { $, api, el, term, link, showError, HttpError, enabled, features } = window.kgt;
+  const { $, api, el, term, link, showError, enabled, features } = window.kgt;
   const iri = new URLSearchParams(window.location.search).get("iri");
 
   function renderSummary(doc) {
@@ -49,13 +49,10 @@
   };
 
   async function conformance(unit) {
-    let report;
-    try {
-      report = await api("/api/conformance", { unit });
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 404) return;  // no report: stay hidden
-      throw error;
-    }
+    // The explorer's own endpoint answers null for a unit without a report (none at all
+    // while the reasoner is off), so the page logs no failed request for it.
+    const { report } = await api("/explore/api/conformance", { iri: unit });
+    if (!report) return;  // no report: stay hidden
     const verdict = $("conf-verdict");
     verdict.replaceChildren(report.conforms ? "Conforms to its design revision "
       : (report.findings || []).length + " finding(s) against its design revision ");
