@@ -2,7 +2,9 @@
 
 Validation sees the batch, the ontology's class hierarchy, and from the store only what the
 batch touches: the statements about every IRI it mentions (types of linked nodes, earlier
-values of properties with a maximum count) and, for shapes with inverse paths, the existing
+values of properties with a maximum count), the types of the nodes those stored statements
+link to where a shape checks their class (a focus node's stored links are checked again,
+and their other ends are not in the batch) and, for shapes with inverse paths, the existing
 incoming edges of the batch's objects (a serial already built into another parent). Never
 the whole store, so a small batch on a large store stays fast.
 """
@@ -145,17 +147,22 @@ class Gate:
         if isinstance(store, RoundTripStore):
             self._add_remote_context(scratch, store, ignore)
             return
-        context: list[Quad] = []
 
-        def keep(quads: Iterable[Quad]) -> None:
-            context.extend(
+        def kept(quads: Iterable[Quad]) -> list[Quad]:
+            return [
                 Quad(q.subject, q.predicate, q.object, CONTEXT_GRAPH)
                 for q in quads
                 if q.graph_name not in ignore
-            )
+            ]
 
-        for node in _nodes(scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())):
-            keep(store.quads(subject=node))
+        forward, inverse = self._class_checked()
+        mentioned = set(_nodes(scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())))
+        context: list[Quad] = []
+        for node in mentioned:
+            context += kept(store.quads(subject=node))
+        # A focus node's stored links are checked again, and the types of what they point
+        # to (which the batch does not mention) decide their sh:class checks.
+        linked = {q.object for q in context if q.predicate in forward}
         scratch.extend(context)
         context.clear()
         for predicate, classes in self.shapes.inverse_scope.items():
@@ -166,14 +173,29 @@ class Gate:
                 # Only nodes a shape with this inverse path targets need their incoming
                 # edges: a lot consumed by thousands of units is not fetched for nothing.
                 if wanted is None or _typed(scratch, node) & wanted:
-                    keep(store.quads(predicate=predicate, obj=node))
+                    incoming = kept(store.quads(predicate=predicate, obj=node))
+                    context += incoming
+                    if predicate in inverse:
+                        linked.update(q.subject for q in incoming)
+        for other in linked - mentioned:
+            if isinstance(other, NamedNode):
+                context += kept(store.quads(subject=other, predicate=vocab.RDF_TYPE))
         scratch.extend(context)
+
+    def _class_checked(self) -> tuple[frozenset[NamedNode], frozenset[NamedNode]]:
+        """Predicates whose values (forward) or subjects (inverse) a class check reads."""
+        paths = self.shapes.class_constrained_paths
+        return (
+            frozenset(p.predicate for p in paths if not p.inverse),
+            frozenset(p.predicate for p in paths if p.inverse),
+        )
 
     def _add_remote_context(self, scratch: Store, store: RoundTripStore, ignore: Ignored) -> None:
         """The same context as :meth:`_add_context`, in one CONSTRUCT (``batch-context.rq``):
         node by node would be a round trip each. Objects the batch itself types as a class
         an inverse-path shape targets need their incoming edges; the others only if the
-        store types them so, which the query checks."""
+        store types them so, which the query checks. The types at the other end of class
+        checked links come in the same request."""
         mentioned = scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())
         nodes: list[tuple[NamedNode | Literal | None, ...]] = [(n,) for n in _nodes(mentioned)]
         incoming: list[tuple[NamedNode | Literal | None, ...]] = []
@@ -189,9 +211,12 @@ class Gate:
         ignored: list[tuple[NamedNode | Literal | None, ...]] = [
             (g,) for g in ignore if isinstance(g, NamedNode)
         ]
+        forward, inverse = self._class_checked()
         rows: ValueRows = {
             ("node",): nodes,
+            ("classed",): [(p,) for p in sorted(forward, key=str)],
             ("predicate", "target", "class"): incoming,
+            ("inverseClassed",): [(p,) for p in sorted(inverse, key=str)],
             ("ignored",): ignored,
         }
         triples = store.construct(_rq("batch-context.rq"), rows)

@@ -149,8 +149,10 @@ def test_conformance_over_http(client: tuple[httpx.Client, EmbeddedStore]) -> No
     }
     top = http.get("/api/conformance", params={"unit": TOP.value}).json()
     assert (top["conforms"], top["findings"]) == (True, [])
-    # The graph is replaced with the component built in: MID is re-checked and conforms.
-    assert http.put("/store", params=graph, content=BUILT, headers=TTL).status_code == 204
+    # The component is built in by a batch of just the link: MID is re-checked and conforms.
+    link = f"<{MID.value}> <{vocab.HAS_COMPONENT.value}> <{LEAF.value}> ."
+    added = http.post("/store", params=graph, content=link, headers=TTL)
+    assert added.status_code == 204, added.text
     assert http.get("/api/conformance", params={"unit": MID.value}).json()["conforms"] is True
     unknown = http.get("/api/conformance", params={"unit": ids.unit("TOP", "404").value})
     assert unknown.status_code == 404

@@ -34,6 +34,8 @@ TARGET_PARAMETERS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObj
 SHAPE_VALUED = ("property", "node", "not", "qualifiedValueShape")
 SHAPE_LISTS = ("and", "or", "xone")
 PAIR_PARAMETERS = ("equals", "disjoint", "lessThan", "lessThanOrEquals")
+SAME_VALUES = ("node", "not", "qualifiedValueShape")
+"""Shape-valued parameters that apply their shape to the value nodes themselves."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,31 @@ class ShapesGraph:
                 else:
                     scope[predicate] = None
         return {p: None if c is None else frozenset(c) for p, c in scope.items()}
+
+    @functools.cached_property
+    def class_constrained_paths(self) -> frozenset[PropertyPath]:
+        """Paths whose value nodes a class check reads the types of: ``sh:class`` on the
+        property shape, or on a shape it applies to the same values (``sh:node``, ``sh:and``
+        ...). The gate fetches the stored types of such values of a focus node's stored
+        statements, which the batch does not mention."""
+        found: set[PropertyPath] = set()
+        for shape in self.shapes:
+            path = self.path(shape)
+            if path is not None and self._checks_class(shape, set()):
+                found.add(path)
+        return frozenset(found)
+
+    def _checks_class(self, shape: Term, seen: set[Term]) -> bool:
+        if shape in seen:
+            return False
+        seen.add(shape)
+        if self.sh(shape, "class"):
+            return True
+        nested = [o for local in SAME_VALUES for o in self.sh(shape, local)]
+        for local in SHAPE_LISTS:
+            for head in self.sh(shape, local):
+                nested.extend(self.rdf_list(head))
+        return any(not self.sh(n, "path") and self._checks_class(n, seen) for n in nested)
 
     def constrained_predicates(self) -> frozenset[str]:
         """Predicate IRIs whose values validation reads: every path step, and the
