@@ -9,7 +9,10 @@ A server process bulk-loads the sample (as bench_lineage.py does), times every n
 in process (``lineage.run``: bind, evaluate, read every row) with probe values from the
 truth file, times the same query straight on pyoxigraph (``Store.query`` + reading rows),
 and its throughput on two threads, and ``trace`` (``lineage.trace``, every section) over the
-top units; then it serves the app with uvicorn. This process is
+top units, and ``recall`` taken apart on the same lots (its patterns counted stage by stage
+in the engine from ``bench/recall_stages/*.rq``, its rows read as terms or as TSV, with
+``SELECT DISTINCT``, and through ``lineage.run``; interleaved); then it serves the app with
+uvicorn. This process is
 the load generator: a bounded loopback client (raw HTTP/1.1 keep-alive sockets, a fixed
 number of requests on a fixed number of connections) that measures REST latency
 sequentially and throughput concurrently against the same query and values. The server's
@@ -36,6 +39,8 @@ REST_QUERIES = ("recall", "genealogy-down", "unit-history", "links")
 BUDGET_S = 20  # per query in process: at least 20 calls, then stop after this long
 REQUESTS = 4000
 CONNECTIONS = 8
+STAGES = Path(__file__).resolve().parent / "recall_stages"
+"""recall's patterns counted in the engine stage by stage: where its time goes."""
 
 SERVER = r"""
 import json, sys, threading, time
@@ -79,6 +84,41 @@ for name, (parameter, values) in probes.items():
                            substitutions={Variable(k): v for k, v in bound.items()})))
         direct.append(time.perf_counter() - t0)
     result["queries"][name] = {"lineage": timings, "direct": direct, "rows": rows / len(timings)}
+def recall_stages():
+    # recall taken apart on the same lots, interleaved (the order rotates every call)
+    from pyoxigraph import NamedNode, QueryResultsFormat, Variable
+    recall = queries.get("recall")
+    lots = probes["recall"][1]
+    distinct = recall.text.replace("SELECT ?item", "SELECT DISTINCT ?item", 1)
+    assert distinct != recall.text
+    def engine(text):
+        def call(lot):
+            return len(list(raw.query(text, use_default_graph_as_union=True,
+                                      substitutions={Variable("item"): NamedNode(lot)})))
+        return call
+    def tsv(lot):
+        found = raw.query(recall.text, use_default_graph_as_union=True,
+                          substitutions={Variable("item"): NamedNode(lot)})
+        return len(found.serialize(format=QueryResultsFormat.TSV).splitlines())
+    calls = {p.stem: engine(p.read_text()) for p in sorted(Path(sys.argv[8]).glob("*.rq"))}
+    calls["recall.rq, rows read as terms"] = engine(recall.text)
+    calls["recall.rq, rows read as TSV"] = tsv
+    calls["recall.rq with SELECT DISTINCT, rows read as terms"] = engine(distinct)
+    calls["lineage.run (bind, evaluate, read, order)"] = (
+        lambda lot: len(lineage.run(store, recall, {"item": lot}).rows))
+    names = list(calls)
+    timings = {name: [] for name in names}
+    began = time.perf_counter()
+    for i in range(iterations):
+        if i >= 20 and time.perf_counter() - began > 60:
+            break
+        lot = lots[i % len(lots)]
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            t0 = time.perf_counter()
+            calls[name](lot)
+            timings[name].append(time.perf_counter() - t0)
+    return timings
+result["recall_stages"] = recall_stages()
 tops = probes["genealogy-down"][1]
 timings, rows = [], 0
 for i in range(min(iterations, 100)):
@@ -205,6 +245,7 @@ def main() -> None:
                 json.dumps(plan),
                 ",".join(REST_QUERIES),
                 existing,
+                str(STAGES),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -255,6 +296,17 @@ def main() -> None:
     print()
     print(table(["query", "p50 ms", "p99 ms", "pyoxigraph p50 ms", "rows/call"], rows))
     print()
+    stages = result["recall_stages"]
+    whole = percentiles(stages["lineage.run (bind, evaluate, read, order)"])[0]
+    stage_rows = [
+        [name, 1000 * p50, 1000 * p99, p50 / whole]
+        for name, samples in stages.items()
+        for p50, p99 in [percentiles(samples)]
+    ]
+    print(f"recall taken apart ({len(next(iter(stages.values())))} calls each, interleaved)")
+    print()
+    print(table(["stage", "p50 ms", "p99 ms", "p50 / lineage.run"], stage_rows))
+    print()
     rest_rows: list[list[object]] = []
     for name, (p50, p99, rps) in rest.items():
         query = name.split(" ")[0]
@@ -273,7 +325,7 @@ def main() -> None:
     headers = ["query", "in-process p50 ms", "REST p50 ms", "REST p99 ms", "REST adds ms"]
     headers += [f"REST req/s ({CONNECTIONS} conns)", "pyoxigraph q/s (2 threads)"]
     print(table(headers, rest_rows))
-    print(json.dumps({"queries": rows, "rest": rest_rows}), file=sys.stderr)
+    print(json.dumps({"queries": rows, "stages": stage_rows, "rest": rest_rows}), file=sys.stderr)
 
 
 def _etag(port: int, path: str) -> str:

@@ -1,15 +1,15 @@
-"""The embedded Oxigraph store on disk: atomic commits, hidden pending graphs, recovery."""
+"""The embedded Oxigraph store on disk, beyond the contract every backend passes
+(tests/backends/test_store_contract.py): bulk-load errors, atomic replace, recovery, the lock."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store, Triple
 
 from kgthread import ids, vocab
-from kgthread.errors import RdfSyntaxError, StoreLocked, ValidationFailed
+from kgthread.errors import RdfSyntaxError, StoreLocked
 from kgthread.store.base import CATALOG_GRAPH
 from kgthread.store.embedded import EmbeddedStore
 
@@ -41,15 +41,6 @@ def _catalog(batch_id: str, graph: NamedNode) -> list[Triple]:
 @pytest.fixture
 def store(tmp_path: Path) -> EmbeddedStore:
     return EmbeddedStore.open(tmp_path / "store")
-
-
-def test_commit_lands_in_its_graph_and_the_union(store: EmbeddedStore) -> None:
-    graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
-    assert store.contains_graph(graph)
-    assert _count(store) == 4  # two data triples + two catalog triples, seen as one union
-    assert len(list(store.quads(graph=graph))) == 2
-    assert len(list(store.quads(graph=CATALOG_GRAPH))) == 2
 
 
 def test_second_process_gets_a_clear_error(tmp_path: Path) -> None:
@@ -89,51 +80,9 @@ def test_replace_swaps_graph_content_atomically(store: EmbeddedStore) -> None:
     assert numbers == {"NEW"}
 
 
-def test_drop_removes_graph_and_its_catalog_entry(store: EmbeddedStore) -> None:
-    graph = ids.batch_graph("b1")
-    catalog = _catalog("b1", graph)
-    store.commit(graph, _part("P-1"), catalog)
-    store.drop_graph(graph, catalog)
-    assert not store.contains_graph(graph)
-    assert _count(store) == 0
-
-
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def test_bulk_commit_is_invisible_until_committed(store: EmbeddedStore, tmp_path: Path) -> None:
-    lines = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(20_000))
-    source = _write(tmp_path / "big.nt", lines)
-    graph = ids.batch_graph("bulk")
-    seen_during_check: list[int] = []
-    gate_open = threading.Event()
-
-    def check() -> None:
-        gate_open.wait(5)
-        seen_during_check.append(_count(store))
-
-    gate_open.set()
-    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog("bulk", graph), check)
-    assert seen_during_check == [0]  # readers never saw the half-loaded graph
-    assert _count(store) == 20_002
-
-
-def test_bulk_commit_refused_by_check_leaves_store_unchanged(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
-    graph = ids.batch_graph("keep")
-    store.commit(graph, _part("P-1"), _catalog("keep", graph))
-    before = store.dump(None, RdfFormat.N_QUADS)
-    source = _write(tmp_path / "big.nt", "<urn:a> <urn:p> <urn:b> .\n" * 100)
-
-    def refuse() -> None:
-        raise ValidationFailed("refused")
-
-    with pytest.raises(ValidationFailed):
-        store.bulk_commit(ids.batch_graph("new"), source, RdfFormat.N_TRIPLES, [], refuse)
-    assert store.dump(None, RdfFormat.N_QUADS) == before
 
 
 def test_bulk_commit_of_broken_file_names_the_line(store: EmbeddedStore, tmp_path: Path) -> None:
@@ -144,34 +93,3 @@ def test_bulk_commit_of_broken_file_names_the_line(store: EmbeddedStore, tmp_pat
     assert "broken.nt" in info.value.message
     assert _count(store) == 0
     assert store.graph_names() == []
-
-
-def test_syntax_error_in_query_reports_position(store: EmbeddedStore) -> None:
-    from kgthread.errors import QuerySyntaxError
-
-    with pytest.raises(QuerySyntaxError) as info:
-        store.query("SELECT * WHERE { ?s ?p }")
-    assert info.value.status == 400
-    assert info.value.detail["line"] == 1
-
-
-def test_state_token_changes_with_each_write_and_only_then(
-    store: EmbeddedStore, tmp_path: Path
-) -> None:
-    first = store.state()
-    store.query(COUNT_ALL)
-    assert store.state() == first
-    graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
-    after_commit = store.state()
-    assert after_commit != first
-    source = _write(tmp_path / "big.nt", "<urn:a> <urn:p> <urn:b> .\n")
-
-    def refuse() -> None:
-        raise ValidationFailed("refused")
-
-    with pytest.raises(ValidationFailed):
-        store.bulk_commit(ids.batch_graph("new"), source, RdfFormat.N_TRIPLES, [], refuse)
-    assert store.state() == after_commit
-    store.drop_graph(graph, _catalog("b1", graph))
-    assert store.state() != after_commit

@@ -7,8 +7,12 @@ batch is ever left half visible."""
 from __future__ import annotations
 
 import base64
+import contextvars
+import gc
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -285,6 +289,98 @@ def test_gate_fetches_the_context_of_a_batch_with_one_construct(
     assert len(queries) < 10  # not one per unit
     with pytest.raises(KgthreadError, match="violation"):  # the context is really used
         pipeline.ingest(_batch(unit("P-2", "A", "SN-X"), "mes2.csv"))
+
+
+def _queries_seen(proxy: FaultProxy) -> list[str]:
+    """The texts of the queries the store was sent, in order."""
+    return [
+        text
+        for s in proxy.seen
+        if s.path.startswith("/query")
+        for text in parse_qs(s.body.decode()).get("query", [])
+    ]
+
+
+def test_query_after_a_state_read_is_one_round_trip_and_a_write_ends_the_reuse(
+    proxy: FaultProxy, remote: RemoteStore
+) -> None:
+    graph = ids.batch_graph("b1")
+    catalog = [Triple(ids.batch("b1"), vocab.TARGET_GRAPH, graph)]
+    remote.commit(graph, product("P-1"), catalog)
+    query = f"SELECT ?s WHERE {{ ?s <{vocab.RDF_TYPE.value}> ?class }}"
+    remote.state()  # as a request reads it for its ETag
+    remote.query(query)  # lists the committed graphs once
+    remote.state()
+    proxy.seen.clear()
+    first = remote.query(query)
+    assert isinstance(first, QuerySolutions)
+    before = {row["s"] for row in first}
+    del first
+    assert _queries_seen(proxy) == [query]  # the state just read stands for this one
+    other = ids.batch_graph("b2")
+    remote.commit(other, product("P-2"), [Triple(ids.batch("b2"), vocab.TARGET_GRAPH, other)])
+    proxy.seen.clear()
+    after = remote.query(query)
+    assert isinstance(after, QuerySolutions)
+    assert {row["s"] for row in after} > before  # the write is seen at once
+    del after
+    assert len(_queries_seen(proxy)) == 3  # state, committed graphs, the query
+    proxy.seen.clear()
+    contextvars.Context().run(remote.state)  # another request's read (its own context)
+    answer = contextvars.Context().run(remote.query, query)
+    assert isinstance(answer, QuerySolutions)
+    del answer
+    assert len(_queries_seen(proxy)) == 3  # that read, and this one's own before its query
+
+
+def test_without_reuse_every_query_reads_the_state_first(proxy: FaultProxy) -> None:
+    store = _open(proxy.url, state_reuse=timedelta(0))
+    try:
+        store.state()
+        store.query("ASK { ?s ?p ?o }")
+        proxy.seen.clear()
+        store.query("ASK { ?s ?p ?o }")
+        assert _queries_seen(proxy) == [
+            (files("kgthread.rq") / "remote-state.rq").read_text(encoding="utf-8"),
+            "ASK { ?s ?p ?o }",
+        ]
+    finally:
+        store.close()
+
+
+def test_reads_run_no_python_code_off_the_calling_thread(oxigraph_url: str) -> None:
+    """pyoxigraph results must be dropped on the thread that made them. The garbage
+    collector frees a result a caller keeps in a reference cycle (a caught error's frames)
+    on whichever thread it runs, so a store thread running Python code while a caller
+    reads could drop the caller's results there ("unsendable ... dropped on another
+    thread"). Every collection during reads must happen on a thread that was already
+    there, i.e. the store starts none."""
+    store = _open(oxigraph_url)
+    graph = ids.batch_graph("b1")
+    store.commit(graph, product("P-1"), [Triple(ids.batch("b1"), vocab.TARGET_GRAPH, graph)])
+    existing = {t.ident for t in threading.enumerate()}
+    collected_on: set[int | None] = set()
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        collected_on.add(threading.get_ident())
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(note)
+    gc.set_threshold(1, 1, 1)  # collect on almost every allocation, on every thread
+    try:
+        for _ in range(5):
+            result = store.query("SELECT ?s WHERE { ?s ?p ?o }")
+            assert isinstance(result, QuerySolutions)
+            assert list(result)
+            del result
+            store.state()
+            assert list(store.quads(None, vocab.RDF_TYPE, None))
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.callbacks.remove(note)
+        store.close()
+    assert collected_on
+    assert collected_on <= existing
 
 
 def _raw_has_graph(url: str, graph: NamedNode) -> bool:

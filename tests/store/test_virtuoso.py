@@ -339,7 +339,7 @@ def test_max_rows_cuts_select_with_a_header_and_graphs_without(
 
 
 def test_state_changes_with_every_update(store: GraphStore) -> None:
-    """The revision a write replaces is seeded first (the DELETE/INSERT quirk above)."""
+    """The revision is replaced with two plain operations (the DELETE/INSERT quirk above)."""
     graph = _commit(store, "s", [Triple(NamedNode("urn:kgthread-test:a"), P, Literal("0"))])
     states = [store.state()]
     for value in ("1", "2"):
@@ -348,6 +348,36 @@ def test_state_changes_with_every_update(store: GraphStore) -> None:
         )
         states.append(store.state())
     assert len(set(states)) == 3
+
+
+def test_bulk_load_is_marked_pending_and_its_streamed_file_lands_whole(
+    server: VirtuosoServer, store: GraphStore, tmp_path: Path
+) -> None:
+    """The pending mark is two plain operations, so a fresh store gets it; the file is
+    streamed with its length (a chunked body would be stored as empty)."""
+    assert isinstance(store, RemoteStore)
+    graph = ids.batch_graph("bulk")
+    source = tmp_path / "bulk.nt"
+    triples = [Triple(NamedNode(f"urn:kgthread-test:b{i}"), P, Literal(str(i))) for i in range(50)]
+    source.write_bytes(_nt(triples))
+    marks: list[str] = []
+
+    def check() -> None:  # runs while the upload is under way
+        answer = _post(
+            server,
+            RESULTS_JSON,
+            query="SELECT ?g WHERE { GRAPH <https://w3id.org/kgthread/id/store-state> "
+            "{ ?g <https://w3id.org/kgthread/id/store-state#pendingSince> ?t } }",
+        )
+        marks.extend(b["g"]["value"] for b in answer.json()["results"]["bindings"])
+
+    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog("bulk", graph), check)
+    assert marks == [graph.value]
+    count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    fifty = Literal("50", datatype=NamedNode(XSD + "integer"))
+    assert [row["n"] for row in _rows(count)] == [fifty]
+    check()  # the mark is gone once the catalog entry is written
+    assert marks == [graph.value]
 
 
 def test_dialect_is_registered_with_its_endpoints() -> None:

@@ -139,6 +139,16 @@ class Dialect:
         test_sparql_text.py); a dialect may bind per query."""
         return sparql_text.bind(sparql, values)
 
+    def query_accept(self, form: str | None) -> str:
+        """``Accept`` of a query whose form (``sparql_text.query_form``) is ``form``: the
+        results type for SELECT and ASK, the graph type for CONSTRUCT and DESCRIBE, both
+        (results first) when the form is not known."""
+        if form in ("SELECT", "ASK"):
+            return self.results_accept
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return self.graph_accept
+        return f"{self.results_accept}, {self.graph_accept};q=0.9"
+
     def update_request(self, sparql: str) -> tuple[dict[str, str], bytes]:
         """Headers and body of an update request (POST directly, SPARQL 1.1 Protocol 2.2.2)."""
         return {"Content-Type": "application/sparql-update"}, sparql.encode("utf-8")

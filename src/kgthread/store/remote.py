@@ -1,17 +1,27 @@
 """``GraphStore`` over a remote triple store: the SPARQL 1.1 Protocol and Graph Store Protocol.
 
 The commit contract is the embedded store's: a batch is visible only once its catalog entry
-is. A batch's graph is written whole with one Graph Store ``PUT`` (atomic at the store),
-then its catalog entry with one update; every query names its dataset explicitly (the
-catalogued graphs and the catalog), so a graph being written, or left behind by a writer
-that stopped before its catalog entry, is never seen. Before a graph that is not catalogued
-is written it is marked pending (with the time) in kgthread's bookkeeping graph, so that a
-second process opening the same store (a scaled-out API) does not take it for a leftover;
-:meth:`RemoteStore.open` removes leftovers whose mark is older than ``pending_grace``.
+is. A batch's graph is written with one Graph Store ``PUT`` (a bulk load: a ``PUT`` then
+``POST``s of bounded pieces), then its catalog entry with one update; every query names
+its dataset explicitly (the catalogued graphs and the catalog), so a graph being written,
+or left behind by a writer that stopped before its catalog entry, is never seen. Before a
+graph that is not catalogued is written it is marked pending (with the time) in kgthread's
+bookkeeping graph, so that a second process opening the same store (a scaled-out API) does
+not take it for a leftover; :meth:`RemoteStore.open` removes leftovers whose mark is older
+than ``pending_grace``.
 
-Nothing is kept between calls but the HTTP connection pool: any number of processes can
-serve the same store. Every write also replaces a revision in the bookkeeping graph, in the
-same request, and :meth:`state` is derived from it, so ETags change whichever process wrote.
+Nothing is kept between calls but the HTTP connection pool and the committed graphs last
+listed: any number of processes can serve the same store. Every write also replaces a
+revision in the bookkeeping graph, in the same request, and :meth:`state` is derived from
+it, so ETags change whichever process wrote. A query needs the state too (to know whether
+the graphs last listed are still the committed ones): it reuses the token :meth:`state`
+read in the same context less than ``state_reuse`` ago, when no write through this store
+began since; otherwise it reads it first. The context is a ``contextvars`` one: the API
+runs each request's store work in a worker with a fresh copy of the request's context, so
+a request that read the state for its ETag queries in one round trip, not two, and never
+reuses a token another request read. Every call runs on the calling thread: pyoxigraph
+results must be dropped on the thread that made them, and a thread of the store's own
+could run the garbage collector on a caller's results.
 
 Answers are read to their end before use (spooled to disk when large): a store that fails
 after its 200 header (Oxigraph server on a cancelled query) is caught there, never handed
@@ -29,6 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -76,8 +87,17 @@ PENDING_GRACE = timedelta(hours=1)
 """How old a pending mark must be before :meth:`RemoteStore.open` takes its graph for a
 leftover (a write that is still running is younger)."""
 
+STATE_REUSE = timedelta(milliseconds=500)
+"""How long a state token read in a context confirms the committed graphs for queries in
+the same context (a write through this store ends it at once; see the module docstring)."""
+
 SPOOL_BYTES = 32 * 1024 * 1024
 """Answers larger than this are spooled to a temporary file while being read."""
+
+BULK_PIECE_STATEMENTS = 500_000
+"""How many statements one request of a bulk load carries at most. A store applies a
+Graph Store request as one transaction held in memory: the 10M-triple sample (2.1 GB of
+N-Triples) sent whole grew an Oxigraph server past 17 GB."""
 
 _ATTEMPTS = 3
 _BACKOFF_SECONDS = (0.1, 0.4)
@@ -114,8 +134,11 @@ class RemoteStore:
         credentials: Credentials | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        state_reuse: timedelta = STATE_REUSE,
+        bulk_piece: int = BULK_PIECE_STATEMENTS,
     ) -> None:
         self.dialect = dialect
+        self.bulk_piece = max(1, bulk_piece)
         self.endpoints = endpoints
         self._client = httpx.Client(
             auth=dialect.auth(credentials or Credentials()),
@@ -127,7 +150,13 @@ class RemoteStore:
         self._write_lock = threading.Lock()
         self.recovered_graphs: list[NamedNode] = []
         self._dataset: _Dataset | None = None
-        self._checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kgthread-state")
+        self._state_reuse = state_reuse.total_seconds()
+        self._writes = 0
+        """Writes begun plus writes ended (under the write lock): odd while one is running."""
+        self._recent: ContextVar[tuple[str, float, int] | None] = ContextVar(
+            f"kgthread-remote-state-{id(self)}", default=None
+        )
+        """(token, monotonic time read, ``_writes`` then) of this context's last read."""
 
     @classmethod
     def open(
@@ -139,11 +168,19 @@ class RemoteStore:
         timeout: float = 30.0,
         pending_grace: timedelta = PENDING_GRACE,
         transport: httpx.BaseTransport | None = None,
+        state_reuse: timedelta = STATE_REUSE,
+        bulk_piece: int = BULK_PIECE_STATEMENTS,
     ) -> RemoteStore:
         """A store over ``endpoints``; leftovers of interrupted writes are removed now when
         the store answers (an unreachable store is not an error yet: each request says)."""
         store = cls(
-            dialect, endpoints, credentials=credentials, timeout=timeout, transport=transport
+            dialect,
+            endpoints,
+            credentials=credentials,
+            timeout=timeout,
+            transport=transport,
+            state_reuse=state_reuse,
+            bulk_piece=bulk_piece,
         )
         try:
             store.recovered_graphs = store.recover(pending_grace)
@@ -198,38 +235,33 @@ class RemoteStore:
             return self._run(params, base_iri)  # the query names its own dataset
         if default_graph is not None and named_graphs is not None:
             return self._run(params + self._dataset_params(default_graph, named_graphs), base_iri)
-        known = self._dataset
-        if known is None:
-            known = self._committed()
-            return self._run(
-                params + self._dataset_params(default_graph, named_graphs, known), base_iri
-            )
-        # Optimistic: run on the committed graphs as last seen while asking, at the same
-        # time, whether the store has changed since; if it has, run again on the new ones.
-        check = self._checks.submit(self.state)
-        result = self._run(
-            params + self._dataset_params(default_graph, named_graphs, known), base_iri
-        )
-        try:
-            unchanged = check.result() == known.state
-        except BaseException:
-            del result  # pyoxigraph results are dropped on the thread that made them
-            raise
-        if unchanged:
-            return result
-        del result
-        fresh = self._committed()
+        known = self._committed()
         return self._run(
-            params + self._dataset_params(default_graph, named_graphs, fresh), base_iri
+            params + self._dataset_params(default_graph, named_graphs, known), base_iri
         )
 
     def _committed(self) -> _Dataset:
-        """The state token, then the committed graphs: if a commit lands between the two,
-        the token is the older one, so the next check refreshes again (never stale)."""
-        state = self.state()
+        """The committed graphs: as last listed while the state token is unchanged, else
+        listed again. The token is read before the list: if a commit lands between the two,
+        the token is the older one, so the next query lists again (never stale)."""
+        state = self._recent_state() or self.state()
+        known = self._dataset
+        if known is not None and known.state == state:
+            return known
         dataset = _Dataset(state, self.graph_names())
         self._dataset = dataset
         return dataset
+
+    def _recent_state(self) -> str | None:
+        """The token read in this context less than ``state_reuse`` ago, if no write
+        through this store began since; ``None`` when it must be read again."""
+        seen = self._recent.get()
+        if seen is None:
+            return None
+        token, at, writes = seen
+        if writes != self._writes or time.monotonic() - at >= self._state_reuse:
+            return None
+        return token
 
     def _dataset_params(
         self,
@@ -297,13 +329,18 @@ class RemoteStore:
         return int(value.value) if isinstance(value, Literal) else 0
 
     def state(self) -> str:
-        row = next(iter(self._select(_rq("remote-state.rq"))), None)
+        """Read from the store on every call (the freshness of ETags rests on it), and kept
+        for this context's next queries (:meth:`_recent_state`)."""
+        writes, at = self._writes, time.monotonic()
         revision = batches = ""
-        if row is not None:
+        for row in self._select(_rq("remote-state.rq")):
             revision = row["revision"].value if row["revision"] is not None else ""
             batches = row["batches"].value if row["batches"] is not None else ""
-        digest = hashlib.sha256(f"{revision}|{batches}".encode()).hexdigest()
-        return digest[:16]
+            break
+        token = hashlib.sha256(f"{revision}|{batches}".encode()).hexdigest()[:16]
+        if writes % 2 == 0 and writes == self._writes:  # no write ran while it was read
+            self._recent.set((token, at, writes))
+        return token
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -349,11 +386,14 @@ class RemoteStore:
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
     ) -> None:
-        """Stream ``source`` to the store with one Graph Store ``PUT`` while ``check`` runs
-        here; catalogue only if both succeed. A remote store cannot be validated in place,
-        so ``check_loaded`` is not used: ``check`` always runs (on an in-memory copy). The
-        Graph Store Protocol has no base IRI: a ``base_iri`` for a format with relative IRIs
-        is refused rather than resolved differently by the store."""
+        """Send ``source`` to the store in pieces (:meth:`_upload`) while ``check`` runs
+        here; catalogue only if both succeed. Until its catalog entry is written the graph
+        is pending and invisible, so the batch stays all-or-nothing however many requests
+        carry it: a failed piece leaves only an uncatalogued graph, removed at once when the
+        store still answers, else by the next :meth:`open`. A remote store cannot be
+        validated in place, so ``check_loaded`` is not used: ``check`` always runs (on an
+        in-memory copy). The Graph Store Protocol has no base IRI: a ``base_iri`` for a
+        format with relative IRIs is refused rather than resolved differently by the store."""
         if base_iri is not None and rdf_format not in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
             raise BadRequest(
                 f"{source.name}: a base IRI cannot be sent with a Graph Store upload; "
@@ -365,9 +405,7 @@ class RemoteStore:
                 raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
             self._mark_pending(graph)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-upload") as pool:
-                loading = pool.submit(
-                    self._put_graph, graph, lambda: _file_chunks(source, progress), rdf_format
-                )
+                loading = pool.submit(self._upload, graph, source, rdf_format, progress)
                 check_error: BaseException | None = None
                 try:
                     check()
@@ -396,7 +434,6 @@ class RemoteStore:
             )
 
     def close(self) -> None:
-        self._checks.shutdown(wait=True)
         self._client.close()
 
     # -- the commit protocol ----------------------------------------------------------------
@@ -463,13 +500,78 @@ class RemoteStore:
             "POST", self.endpoints.update, "update", headers=headers, content=lambda: body
         ).close()
 
+    # -- bulk uploads -------------------------------------------------------------------------
+
+    def _upload(
+        self,
+        graph: NamedNode,
+        source: Path,
+        rdf_format: RdfFormat,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """``source`` into ``graph`` as pieces of at most ``bulk_piece`` statements, each
+        one request with a ``Content-Length`` (Virtuoso stores nothing of a chunked body):
+        a ``PUT`` for the first (it clears whatever the name held), a ``POST`` (append) for
+        each next. N-Triples and N-Quads are cut on line boundaries without parsing; other
+        formats are parsed and each piece re-serialised as N-Triples (N-Quads for datasets).
+        A piece is retried like a ``PUT``: posting the same statements into an RDF graph
+        twice leaves it as posting them once (a graph is a set), so a retry never duplicates.
+        A blank-node label is scoped to one request, so a file that names blank nodes goes
+        whole in one request, as before (the store's memory then bounds its size)."""
+        if _mentions_blank_nodes(source, rdf_format):
+            self._put_graph(
+                graph,
+                lambda: _file_chunks(source, progress),
+                rdf_format,
+                source.stat().st_size,
+            )
+            return
+        if rdf_format in _LINE_FORMATS:
+            pieces = _line_pieces(source, self.bulk_piece)
+            media_type = _upload_type(self.dialect, rdf_format)
+        else:
+            pieces = _parsed_pieces(source, rdf_format, self.bulk_piece)
+            piece_format = (
+                RdfFormat.N_QUADS if rdf_format.supports_datasets else RdfFormat.N_TRIPLES
+            )
+            media_type = _upload_type(self.dialect, piece_format)
+        sent = 0
+        for index, piece in enumerate(pieces):
+            self._send_piece(graph, piece, media_type, first=index == 0)
+            sent += len(piece)
+            if progress is not None:
+                progress(sent)
+        if progress is not None:
+            progress(source.stat().st_size)
+
+    def _send_piece(self, graph: NamedNode, body: bytes, media_type: str, *, first: bool) -> None:
+        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
+        self._send(
+            "PUT" if first else "POST",
+            url,
+            "graph-store",
+            params=params,
+            headers={"Content-Type": media_type, "Content-Length": str(len(body))},
+            content=lambda: body,
+            idempotent=True,
+        ).close()
+
     # -- the Graph Store Protocol -----------------------------------------------------------
 
     def _put_graph(
-        self, graph: NamedNode, content: Callable[[], Any], rdf_format: RdfFormat
+        self,
+        graph: NamedNode,
+        content: Callable[[], Any],
+        rdf_format: RdfFormat,
+        length: int | None = None,
     ) -> None:
+        """``length``: the size of a streamed body, sent as ``Content-Length`` so that it
+        goes with its length rather than chunked (Virtuoso stores nothing of a chunked
+        body, and a length lets any store refuse a short upload)."""
         url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
         headers = {"Content-Type": _upload_type(self.dialect, rdf_format)}
+        if length is not None:
+            headers["Content-Length"] = str(length)
         self._send(
             "PUT",
             url,
@@ -509,7 +611,8 @@ class RemoteStore:
         """One CONSTRUCT with its ``VALUES`` blocks filled: the gate's context in one
         request (``RoundTripStore``)."""
         text = sparql_text.fill(sparql, rows)
-        response, body = self._post_query([("query", text)], self.dialect.graph_accept)
+        accept = self.dialect.query_accept(sparql_text.query_form(text))
+        response, body = self._post_query([("query", text)], accept)
         return [q.triple for q in self._parse_graph(response, body)]
 
     def _post_query(
@@ -528,8 +631,10 @@ class RemoteStore:
         return response, self._read(response)
 
     def _query(self, params: list[tuple[str, str]]) -> QueryResult:
-        accept = f"{self.dialect.results_accept}, {self.dialect.graph_accept};q=0.9"
-        response, body = self._post_query(params, accept)
+        text = next((value for name, value in params if name == "query"), "")
+        response, body = self._post_query(
+            params, self.dialect.query_accept(sparql_text.query_form(text))
+        )
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         results_format = QueryResultsFormat.from_media_type(media_type) if media_type else None
         if results_format is not None:
@@ -587,7 +692,29 @@ class RemoteStore:
     ) -> httpx.Response:
         """One request, retried when that is safe: always when no connection was made,
         and on a dropped connection or a 502/503/504 only for idempotent requests (queries,
-        ``PUT``). The answer is returned unread (streaming) when its status is 2xx."""
+        ``PUT``). The answer is returned unread (streaming) when its status is 2xx. A write
+        (every request but a query or a Graph Store GET; all are made under the write lock)
+        is counted as it begins and as it ends, which ends every thread's reuse of the
+        state token read before it."""
+        writing = operation != "query" and method != "GET"
+        if writing:
+            self._writes += 1
+        try:
+            return self._exchange(method, url, operation, params, headers, content, idempotent)
+        finally:
+            if writing:
+                self._writes += 1
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        operation: Operation,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        content: Callable[[], Any] | None,
+        idempotent: bool,
+    ) -> httpx.Response:
         for attempt in range(_ATTEMPTS):
             last = attempt == _ATTEMPTS - 1
             request = self._client.build_request(
@@ -757,3 +884,59 @@ def _file_chunks(source: Path, progress: Callable[[int], None] | None) -> Iterat
             if progress is not None:
                 progress(sent)
             yield chunk
+
+
+_LINE_FORMATS = (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS)
+
+
+def _mentions_blank_nodes(source: Path, rdf_format: RdfFormat) -> bool:
+    """Whether ``source`` may name a blank node. A line format is scanned for ``_:`` (one
+    inside a literal only costs the split); another is parsed until the first one."""
+    if rdf_format in _LINE_FORMATS:
+        tail = b""
+        with source.open("rb") as handle:
+            while chunk := handle.read(_UPLOAD_CHUNK):
+                if b"_:" in tail + chunk[:1] or b"_:" in chunk:
+                    return True
+                tail = chunk[-1:]
+        return False
+    try:
+        return any(
+            isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode)
+            for q in parse(path=str(source), format=rdf_format)
+        )
+    except SyntaxError as exc:
+        raise BadRequest(f"{source.name}: {exc}") from exc
+
+
+def _line_pieces(source: Path, statements: int) -> Iterator[bytes]:
+    """The file cut after every ``statements`` lines (a line holds at most one statement);
+    at least one piece, so an empty file still makes its graph."""
+    lines: list[bytes] = []
+    yielded = False
+    with source.open("rb") as handle:
+        for line in handle:
+            lines.append(line if line.endswith(b"\n") else line + b"\n")
+            if len(lines) >= statements:
+                yield b"".join(lines)
+                lines, yielded = [], True
+    if lines or not yielded:
+        yield b"".join(lines)
+
+
+def _parsed_pieces(source: Path, rdf_format: RdfFormat, statements: int) -> Iterator[bytes]:
+    """``source`` parsed and re-serialised as N-Triples (N-Quads for a dataset format)
+    every ``statements`` statements; at least one piece."""
+    out = RdfFormat.N_QUADS if rdf_format.supports_datasets else RdfFormat.N_TRIPLES
+    piece: list[Any] = []
+    yielded = False
+    try:
+        for quad in parse(path=str(source), format=rdf_format):
+            piece.append(quad if out == RdfFormat.N_QUADS else quad.triple)
+            if len(piece) >= statements:
+                yield serialize(piece, format=out) or b""
+                piece, yielded = [], True
+    except SyntaxError as exc:
+        raise BadRequest(f"{source.name}: {exc}") from exc
+    if piece or not yielded:
+        yield serialize(piece, format=out) or b""

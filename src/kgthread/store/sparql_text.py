@@ -227,3 +227,20 @@ def term(value: object) -> str:
     if isinstance(value, BlankNode):
         raise BadRequest("a blank node cannot be sent to a remote store as a parameter")
     raise BadRequest(f"cannot send {type(value).__name__} to a remote store as a parameter")
+
+
+_FORM = re.compile(r"(?i)(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
+_PROLOGUE = re.compile(r"(?is)\s+|\#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[A-Za-z0-9_.\-]*:\s*<[^>]*>")
+
+
+def query_form(text: str) -> str | None:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` for a query's text, after its
+    prologue (comments, ``BASE``, ``PREFIX``); ``None`` when it is none of them."""
+    position = 0
+    while True:
+        skipped = _PROLOGUE.match(text, position)
+        if skipped is None or skipped.end() == position:
+            break
+        position = skipped.end()
+    found = _FORM.match(text, position)
+    return found.group(1).upper() if found else None

@@ -20,18 +20,24 @@ docs/deployment.md lists each quirk, including those no dialect can undo.
 - Missing grants arrive as HTTP 500 (``SR186: SECURITY``) or 403 (``SQ110``): mapped to
   ``permission-denied`` naming the grant to give.
 - A DELETE/INSERT drops a solution whose DELETE template has an unbound variable, INSERT
-  part included: the revision kgthread replaces on each write is seeded first.
+  part included: kgthread's own updates (``remote-revision.rq``, ``_mark_pending``) are
+  written as two plain operations, a DELETE and an INSERT, in one request.
 - A Graph Store body that does not parse is an HTTP 500 ("unsupported type text/plain"):
   mapped to 400, as the body is the caller's.
 
-Five more are fixed on the wire by :class:`VirtuosoExchange`, an ``httpx.Auth`` wrapper that
-sees each request before it is sent and each answer before it is read:
+Five more are fixed on the wire, most by :class:`VirtuosoExchange`, an ``httpx.Auth``
+wrapper that sees each request before it is sent and each answer before it is read. Answer
+bodies are rewritten there, not in a ``Dialect`` hook, because the wrapper must also send a
+request of its own (``ResultSetMaxRows``, once) and turn a Graph Store 404 into an empty
+graph before ``RemoteStore`` sees the status; hooks perform no I/O:
 
 - Content negotiation takes the first listed type it can write and ignores ``q``, so a
   combined ``Accept`` makes a CONSTRUCT come back as a result set or a 406: the ``Accept``
-  is chosen from the query's form.
+  is chosen from the query's form (:meth:`VirtuosoDialect.query_accept`, a ``Dialect``
+  hook), RDF/JSON for graphs (below).
 - A request body sent chunked (no ``Content-Length``) is read as empty: a Graph Store PUT
-  of a streamed file answers 201 and stores nothing. Such bodies are sent whole.
+  of a streamed file answers 201 and stores nothing. ``RemoteStore`` sends a streamed file
+  with its length; a chunked body is refused here rather than lost.
 - A graph with no triples does not exist, so a Graph Store GET of it is a 404: taken for
   the empty graph it is (kgthread only reads graphs its catalog names).
 - Doubles keep six significant digits in N-Triples, RDF/XML and result sets; only RDF/JSON
@@ -49,7 +55,7 @@ from collections.abc import Generator, Mapping
 from functools import cache
 from importlib import resources
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import httpx
 from pyoxigraph import (
@@ -70,11 +76,7 @@ DEFAULT_MAX_ROWS = 10000
 """Virtuoso's shipped ``ResultSetMaxRows``: assumed only when the server cannot be asked."""
 
 MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
-REVISION_PREDICATE = "<https://w3id.org/kgthread/id/store-state#revision>"
-"""What ``RemoteStore`` writes its state revision with (``remote-revision.rq``)."""
 
-_FORM = re.compile(rb"(?i)(SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
-_PROLOGUE = re.compile(rb"(?is)\s+|\#[^\n]*|BASE\s*<[^>]*>|PREFIX\s+[A-Za-z0-9_.\-]*:\s*<[^>]*>")
 _PERMISSION = re.compile(r"SR186|SQ110|SECURITY|[Nn]o permission|[Pp]ermission denied")
 _BODY_REFUSED = re.compile(r"request for graph\b.*\bis rejected")
 _SORT_LIMIT = re.compile(r"SR353")
@@ -143,12 +145,11 @@ class VirtuosoDialect(Dialect):
         binding and answers wrongly."""
         return sparql_text.bind_inline(sparql, values)
 
-    def update_request(self, sparql: str) -> tuple[dict[str, str], bytes]:
-        """An update that replaces kgthread's revision gets ``virtuoso-seed-revision.rq``
-        first, so there is a revision to replace (see that file for why)."""
-        if REVISION_PREDICATE in sparql:
-            sparql = f"{_rq('virtuoso-seed-revision.rq')}\n;\n{sparql}"
-        return super().update_request(sparql)
+    def query_accept(self, form: str | None) -> str:
+        """Content negotiation takes the first listed type and ignores ``q``, so one type
+        per form: SPARQL XML for results, RDF/JSON for graphs (``VirtuosoExchange`` gives
+        them on as N-Triples)."""
+        return RDF_JSON if form in ("CONSTRUCT", "DESCRIBE") else self.results_accept
 
     def check_query_response(self, response: httpx.Response, rows: int | None) -> None:
         """Refuse an answer Virtuoso may have cut at ``ResultSetMaxRows``."""
@@ -222,35 +223,26 @@ class VirtuosoDialect(Dialect):
 
 
 def query_form(body: bytes) -> str | None:
-    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` for a query's text, after its
-    prologue (comments, ``BASE``, ``PREFIX``); ``None`` when it is none of them."""
-    position = 0
-    while True:
-        skipped = _PROLOGUE.match(body, position)
-        if skipped is None or skipped.end() == position:
-            break
-        position = skipped.end()
-    found = _FORM.match(body, position)
-    return found.group(1).upper().decode() if found else None
+    """``sparql_text.query_form`` of a query's bytes."""
+    return sparql_text.query_form(body.decode("utf-8", errors="replace"))
 
 
 class VirtuosoExchange(httpx.Auth):
-    """The configured auth, plus what Virtuoso needs on the wire: the ``Accept`` of a query
-    chosen from its form, bodies sent whole, answers sent unencoded, graph answers read as
-    RDF/JSON, blank-node labels in result sets made valid, the triples of a graph answer
-    counted for the truncation check, and ``ResultSetMaxRows`` asked for once."""
+    """The configured auth, plus what Virtuoso needs on the wire: chunked bodies refused,
+    answers sent unencoded, graph answers read as RDF/JSON, blank-node labels in result sets
+    made valid, the triples of a graph answer counted for the truncation check, and
+    ``ResultSetMaxRows`` asked for once."""
 
     def __init__(self, inner: httpx.Auth | None, dialect: VirtuosoDialect) -> None:
         self._inner = inner
         self._dialect = dialect
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        form = self._prepare(request)
-        graph_answer = form in ("CONSTRUCT", "DESCRIBE") or (
-            request.method == "GET" and _names_graph(request)
-        )
+        self._prepare(request)
+        graph_query = request.method == "POST" and request.headers.get("Accept") == RDF_JSON
+        graph_answer = graph_query or (request.method == "GET" and _names_graph(request))
         if graph_answer and not self._dialect.max_rows_known:
-            url = self._dialect.query_url or (str(request.url) if form else None)
+            url = self._dialect.query_url or (str(request.url) if graph_query else None)
             if url is None:
                 self._dialect.learn_max_rows(DEFAULT_MAX_ROWS)
             else:
@@ -274,30 +266,18 @@ class VirtuosoExchange(httpx.Auth):
             except StopIteration:
                 return response
 
-    def _prepare(self, request: httpx.Request) -> str | None:
-        """Fix the request up; the form of the query it carries, if any."""
+    def _prepare(self, request: httpx.Request) -> None:
+        """Fix the request up (a query's ``Accept`` is ``VirtuosoDialect.query_accept``)."""
         request.headers["Accept-Encoding"] = "identity"
         if request.method == "GET" and _names_graph(request):
             request.headers["Accept"] = RDF_JSON
         if "Transfer-Encoding" in request.headers:
             # Virtuoso takes a chunked body for an empty one (a PUT answers 201 and stores
-            # nothing): send it whole, with its length.
-            request.read()
-            del request.headers["Transfer-Encoding"]
-            request.headers["Content-Length"] = str(len(request.content))
-        media_type = request.headers.get("Content-Type", "").split(";")[0].strip()
-        if request.method != "POST" or media_type != "application/x-www-form-urlencoded":
-            return None
-        fields = dict(parse_qsl(request.content.decode("utf-8"), keep_blank_values=True))
-        text = fields.get("query")
-        if text is None:
-            return None
-        form = query_form(text.encode("utf-8"))
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            request.headers["Accept"] = RDF_JSON
-        elif form in ("SELECT", "ASK"):
-            request.headers["Accept"] = self._dialect.results_accept
-        return form
+            # nothing). RemoteStore gives every body its length; refuse rather than lose one.
+            raise self._dialect.failed(
+                "chunked-upload",
+                f"a {request.method} body without a length would be stored as empty",
+            )
 
     def _wrap(self, response: httpx.Response) -> None:
         if not isinstance(response.stream, httpx.SyncByteStream):
