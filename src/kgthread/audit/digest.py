@@ -39,6 +39,7 @@ from pyoxigraph import (
     parse,
 )
 
+from kgthread.store import bulk_files
 from kgthread.store.base import GraphStore
 
 ALGORITHM = "RDFC-1.0+SHA-256"
@@ -78,22 +79,11 @@ def graph_digest(store: GraphStore, graph: NamedNode | DefaultGraph) -> Digest:
         with tempfile.TemporaryDirectory(prefix="kgthread-digest-") as folder:
             dumped = Path(folder) / "graph.nt"
             store.dump_graph_to(dumped, graph)
-            if not _mentions_blank_nodes(dumped):
+            if not bulk_files.mentions_blank_nodes(dumped, RdfFormat.N_TRIPLES):
                 return _sorted_file_digest(sort, dumped, Path(folder))
     return canonical_digest(
         Triple(q.subject, q.predicate, q.object) for q in store.quads(graph=graph)
     )
-
-
-def _mentions_blank_nodes(path: Path) -> bool:
-    """Whether ``_:`` occurs anywhere (a literal may hold it too: then the slow, exact way)."""
-    with path.open("rb") as handle:
-        tail = b""
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            if b"_:" in tail + block:
-                return True
-            tail = block[-1:]
-    return False
 
 
 def _sorted_file_digest(sort: str, path: Path, scratch: Path) -> Digest:

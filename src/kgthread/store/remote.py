@@ -68,7 +68,7 @@ from pyoxigraph import (
 
 from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError
 from kgthread.ids import DATA_BASE
-from kgthread.store import data_blocks, sparql_text
+from kgthread.store import bulk_files, data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
 from kgthread.store.sparql_text import Rows, Value
@@ -101,7 +101,6 @@ N-Triples) sent whole grew an Oxigraph server past 17 GB."""
 
 _ATTEMPTS = 3
 _BACKOFF_SECONDS = (0.1, 0.4)
-_UPLOAD_CHUNK = 1024 * 1024
 
 
 @cache
@@ -518,19 +517,19 @@ class RemoteStore:
         twice leaves it as posting them once (a graph is a set), so a retry never duplicates.
         A blank-node label is scoped to one request, so a file that names blank nodes goes
         whole in one request, as before (the store's memory then bounds its size)."""
-        if _mentions_blank_nodes(source, rdf_format):
+        if bulk_files.mentions_blank_nodes(source, rdf_format):
             self._put_graph(
                 graph,
-                lambda: _file_chunks(source, progress),
+                lambda: bulk_files.file_chunks(source, progress),
                 rdf_format,
                 source.stat().st_size,
             )
             return
-        if rdf_format in _LINE_FORMATS:
-            pieces = _line_pieces(source, self.bulk_piece)
+        if rdf_format in bulk_files.LINE_FORMATS:
+            pieces = bulk_files.line_pieces(source, self.bulk_piece)
             media_type = _upload_type(self.dialect, rdf_format)
         else:
-            pieces = _parsed_pieces(source, rdf_format, self.bulk_piece)
+            pieces = bulk_files.parsed_pieces(source, rdf_format, self.bulk_piece)
             piece_format = (
                 RdfFormat.N_QUADS if rdf_format.supports_datasets else RdfFormat.N_TRIPLES
             )
@@ -873,70 +872,3 @@ def _quads(solutions: QuerySolutions, pattern: tuple[Any, Any, Any, Any]) -> Ite
 
 def _upload_type(dialect: Dialect, rdf_format: RdfFormat) -> str:
     return dialect.upload_media_type if rdf_format == RdfFormat.N_TRIPLES else rdf_format.media_type
-
-
-def _file_chunks(source: Path, progress: Callable[[int], None] | None) -> Iterator[bytes]:
-    """The file in chunks, reporting bytes sent (httpx streams an iterator as it goes)."""
-    sent = 0
-    with source.open("rb") as handle:
-        while chunk := handle.read(_UPLOAD_CHUNK):
-            sent += len(chunk)
-            if progress is not None:
-                progress(sent)
-            yield chunk
-
-
-_LINE_FORMATS = (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS)
-
-
-def _mentions_blank_nodes(source: Path, rdf_format: RdfFormat) -> bool:
-    """Whether ``source`` may name a blank node. A line format is scanned for ``_:`` (one
-    inside a literal only costs the split); another is parsed until the first one."""
-    if rdf_format in _LINE_FORMATS:
-        tail = b""
-        with source.open("rb") as handle:
-            while chunk := handle.read(_UPLOAD_CHUNK):
-                if b"_:" in tail + chunk[:1] or b"_:" in chunk:
-                    return True
-                tail = chunk[-1:]
-        return False
-    try:
-        return any(
-            isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode)
-            for q in parse(path=str(source), format=rdf_format)
-        )
-    except SyntaxError as exc:
-        raise BadRequest(f"{source.name}: {exc}") from exc
-
-
-def _line_pieces(source: Path, statements: int) -> Iterator[bytes]:
-    """The file cut after every ``statements`` lines (a line holds at most one statement);
-    at least one piece, so an empty file still makes its graph."""
-    lines: list[bytes] = []
-    yielded = False
-    with source.open("rb") as handle:
-        for line in handle:
-            lines.append(line if line.endswith(b"\n") else line + b"\n")
-            if len(lines) >= statements:
-                yield b"".join(lines)
-                lines, yielded = [], True
-    if lines or not yielded:
-        yield b"".join(lines)
-
-
-def _parsed_pieces(source: Path, rdf_format: RdfFormat, statements: int) -> Iterator[bytes]:
-    """``source`` parsed and re-serialised as N-Triples (N-Quads for a dataset format)
-    every ``statements`` statements; at least one piece."""
-    out = RdfFormat.N_QUADS if rdf_format.supports_datasets else RdfFormat.N_TRIPLES
-    piece: list[Any] = []
-    yielded = False
-    try:
-        for quad in parse(path=str(source), format=rdf_format):
-            piece.append(quad if out == RdfFormat.N_QUADS else quad.triple)
-            if len(piece) >= statements:
-                yield serialize(piece, format=out) or b""
-                piece, yielded = [], True
-    except SyntaxError as exc:
-        raise BadRequest(f"{source.name}: {exc}") from exc
-    if piece or not yielded:
-        yield serialize(piece, format=out) or b""
