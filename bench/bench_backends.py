@@ -47,7 +47,7 @@ from urllib.parse import urlencode
 import httpx
 from pyoxigraph import RdfFormat, Variable
 
-from common import percentiles, sample_file, table
+from common import loopback_get, percentiles, sample_file, table
 from kgthread import lineage, queries
 from kgthread.config import Settings
 from kgthread.errors import KgthreadError
@@ -162,45 +162,6 @@ def _bare(
     return run
 
 
-async def _client(port: int, paths: list[str], connections: int) -> list[float]:
-    """Send every path once over ``connections`` keep-alive sockets; per-request seconds."""
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for path in paths:
-        queue.put_nowait(path)
-    latencies: list[float] = []
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        while not queue.empty():
-            path = queue.get_nowait()
-            started = time.perf_counter()
-            writer.write(
-                f"GET {path} HTTP/1.1\r\nHost: bench\r\n"
-                "Accept: application/sparql-results+json, application/json\r\n\r\n".encode()
-            )
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            lines = head.split(b"\r\n")
-            if any(line.lower() == b"transfer-encoding: chunked" for line in lines):
-                while True:
-                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                    await reader.readexactly(size + 2)
-                    if size == 0:
-                        break
-            else:
-                length = [
-                    int(x.split(b":")[1]) for x in lines if x.lower().startswith(b"content-length:")
-                ]
-                await reader.readexactly(length[0] if length else 0)
-            latencies.append(time.perf_counter() - started)
-            if status != 200:
-                raise RuntimeError(f"{path}: HTTP {status}")
-        writer.close()
-
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return latencies
-
-
 def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     process = subprocess.Popen(
@@ -235,6 +196,12 @@ def _arguments() -> argparse.Namespace:
 
 def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+async def _sparql_get(port: int, paths: list[str], connections: int) -> list[float]:
+    """``loopback_get`` asking for SPARQL JSON results (or JSON from kgthread)."""
+    accept = "Accept: application/sparql-results+json, application/json\r\n"
+    return await loopback_get(port, paths, connections, accept)
 
 
 def main() -> None:
@@ -405,15 +372,15 @@ def _rest(
         bound = sparql_text.bind(text, {"unit": NamedNode(units[i % len(units)])})
         params = [("query", bound), *remote.dialect.dataset_params(graphs, graphs)]
         bare_paths.append("/query?" + urlencode(params))
-    asyncio.run(_client(server_port, bare_paths[:20], 1))
-    bare = percentiles(asyncio.run(_client(server_port, bare_paths, 1)))[0]
+    asyncio.run(_sparql_get(server_port, bare_paths[:20], 1))
+    bare = percentiles(asyncio.run(_sparql_get(server_port, bare_paths, 1)))[0]
     out: list[list[object]] = [["bare query straight to the server, p50 ms", bare * 1000]]
     for workers in (1, 2):
         process, port = _serve(env, workers)
         try:
-            asyncio.run(_client(port, paths[:20], 1))
+            asyncio.run(_sparql_get(port, paths[:20], 1))
             if workers == 1:
-                p50, p99 = percentiles(asyncio.run(_client(port, paths, 1)))
+                p50, p99 = percentiles(asyncio.run(_sparql_get(port, paths, 1)))
                 out.append(["REST genealogy-down, 1 worker, p50 ms", p50 * 1000])
                 out.append(["REST genealogy-down, 1 worker, p99 ms", p99 * 1000])
                 out.append(
@@ -421,7 +388,7 @@ def _rest(
                 )
             many = (paths * (REQUESTS // len(paths) + 1))[:REQUESTS]
             started = time.perf_counter()
-            asyncio.run(_client(port, many, CONNECTIONS))
+            asyncio.run(_sparql_get(port, many, CONNECTIONS))
             out.append(
                 [
                     f"REST req/s, {workers} worker(s), {CONNECTIONS} connections",

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from common import percentiles, sample_file, table
+from common import loopback_get, percentiles, sample_file, table
 
 ITERATIONS = 200
 REST_QUERIES = ("recall", "genealogy-down", "unit-history", "links")
@@ -185,39 +185,6 @@ def probes(truth: dict[str, object]) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-async def _client(
-    port: int, paths: list[str], connections: int, extra: str = "", expect: int = 200
-) -> list[float]:
-    """Send every path once over ``connections`` keep-alive sockets; per-request seconds."""
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for path in paths:
-        queue.put_nowait(path)
-    latencies: list[float] = []
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        while not queue.empty():
-            path = queue.get_nowait()
-            started = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            lengths = [
-                int(line.split(b":")[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"content-length:")
-            ]
-            length = lengths[0] if lengths else 0
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if status != expect:
-                raise RuntimeError(f"{path}: HTTP {status}")
-        writer.close()
-
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return latencies
-
-
 def main() -> None:
     args = sys.argv[1:]
     existing = ""
@@ -264,11 +231,11 @@ def main() -> None:
                 f"/api/queries/{name}?" + urlencode({parameter: values[i % len(values)]})
                 for i in range(ITERATIONS)
             ]
-            asyncio.run(_client(port, paths[:20], 1))  # warm up
-            sequential = asyncio.run(_client(port, paths, 1))
+            asyncio.run(loopback_get(port, paths[:20], 1))  # warm up
+            sequential = asyncio.run(loopback_get(port, paths, 1))
             started = time.perf_counter()
             asyncio.run(
-                _client(port, (paths * (REQUESTS // len(paths) + 1))[:REQUESTS], CONNECTIONS)
+                loopback_get(port, (paths * (REQUESTS // len(paths) + 1))[:REQUESTS], CONNECTIONS)
             )
             rps = REQUESTS / (time.perf_counter() - started)
             p50, p99 = percentiles(sequential)
@@ -277,9 +244,9 @@ def main() -> None:
         parameter, values = plan[name]
         path = f"/api/queries/{name}?" + urlencode({parameter: values[0]})
         tag = _etag(port, path)
-        cached = asyncio.run(_client(port, [path] * ITERATIONS, 1, tag, 304))
+        cached = asyncio.run(loopback_get(port, [path] * ITERATIONS, 1, tag, 304))
         started = time.perf_counter()
-        asyncio.run(_client(port, [path] * REQUESTS, CONNECTIONS, tag, 304))
+        asyncio.run(loopback_get(port, [path] * REQUESTS, CONNECTIONS, tag, 304))
         rps = REQUESTS / (time.perf_counter() - started)
         rest[name + " (304, If-None-Match)"] = (*percentiles(cached), rps)
         server.stdin.close()

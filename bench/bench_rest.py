@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench_queries import _client, _etag, probes
-from common import percentiles, sample_file, table
+from bench_queries import _etag, probes
+from common import loopback_get, percentiles, sample_file, table
 
 QUERIES = ("recall", "genealogy-down", "unit-history", "bom")
 SEQUENTIAL = 200
@@ -108,7 +108,7 @@ store.close()
 def _rps(port: int, paths: list[str], extra: str = "", expect: int = 200) -> float:
     batch = (paths * (REQUESTS // len(paths) + 1))[:REQUESTS]
     started = time.perf_counter()
-    asyncio.run(_client(port, batch, CONNECTIONS, extra, expect))
+    asyncio.run(loopback_get(port, batch, CONNECTIONS, extra, expect))
     return REQUESTS / (time.perf_counter() - started)
 
 
@@ -148,11 +148,11 @@ def main() -> None:
                     f"/api/queries/{name}?" + urlencode({parameter: values[i % len(values)]})
                     for i in range(SEQUENTIAL)
                 ]
-                asyncio.run(_client(plain_port, paths[:20], 1))  # warm up
-                sequential = asyncio.run(_client(plain_port, paths, 1))
+                asyncio.run(loopback_get(plain_port, paths[:20], 1))  # warm up
+                sequential = asyncio.run(loopback_get(plain_port, paths, 1))
                 uncached_rps = _rps(plain_port, paths)
-                asyncio.run(_client(cached_port, paths, 1))  # fill the cache
-                cached = asyncio.run(_client(cached_port, paths, 1))
+                asyncio.run(loopback_get(cached_port, paths, 1))  # fill the cache
+                cached = asyncio.run(loopback_get(cached_port, paths, 1))
                 cached_rps = _rps(cached_port, paths)
                 tag = _etag(cached_port, paths[0])
                 not_modified_rps = _rps(cached_port, paths[:1], tag, 304)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import statistics
@@ -76,3 +77,44 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+async def loopback_get(
+    port: int, paths: list[str], connections: int, extra: str = "", expect: int = 200
+) -> list[float]:
+    """Send every path once as a GET over ``connections`` keep-alive sockets to 127.0.0.1
+    (raw HTTP/1.1, so the client costs next to nothing beside the server it measures);
+    per-request seconds. ``extra`` holds header lines (each ending in CRLF); any status but
+    ``expect`` stops the run."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            path = queue.get_nowait()
+            started = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            lines = head.split(b"\r\n")
+            if any(line.lower() == b"transfer-encoding: chunked" for line in lines):
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            else:
+                length = [
+                    int(x.split(b":")[1]) for x in lines if x.lower().startswith(b"content-length:")
+                ]
+                await reader.readexactly(length[0] if length else 0)
+            latencies.append(time.perf_counter() - started)
+            if status != expect:
+                raise RuntimeError(f"{path}: HTTP {status}")
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return latencies
