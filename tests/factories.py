@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Triple
 
 from kgthread import ids, vocab
+from kgthread.store.base import GraphStore
+
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def text(value: str) -> Literal:
@@ -57,3 +60,19 @@ def built_into(parent: NamedNode, child: NamedNode, quantity: str = "1") -> list
 def product(number: str, code: str = "A") -> list[Triple]:
     """A part with one revision: what a unit needs to refer to."""
     return part(number) + revision(number, code)
+
+
+def catalog(batch_id: str, graph: NamedNode) -> list[Triple]:
+    """The least catalog entry a store needs to make ``graph`` visible."""
+    activity = ids.batch(batch_id)
+    return [
+        Triple(activity, vocab.BATCH_ID, Literal(batch_id)),
+        Triple(activity, vocab.TARGET_GRAPH, graph),
+    ]
+
+
+def count(store: GraphStore, sparql: str = COUNT_ALL) -> int:
+    """The ``?n`` of a ``COUNT`` query (every committed statement by default)."""
+    result = store.query(sparql)
+    assert isinstance(result, QuerySolutions)
+    return int(next(iter(result))["n"].value)

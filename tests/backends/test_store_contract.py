@@ -14,15 +14,13 @@ from pyoxigraph import (
     QuerySolutions,
     QueryTriples,
     RdfFormat,
-    Triple,
 )
 
+import factories
 from backends.stores import BACKENDS, open_backend
 from kgthread import ids, vocab
 from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError, ValidationFailed
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
-
-COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -32,28 +30,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
     opened.close()
 
 
-def _count(store: GraphStore, sparql: str = COUNT_ALL) -> int:
-    result = store.query(sparql)
-    assert isinstance(result, QuerySolutions)
-    return int(next(iter(result))["n"].value)
-
-
-def _part(number: str) -> list[Triple]:
-    node = ids.part(number)
-    return [
-        Triple(node, vocab.RDF_TYPE, vocab.PART),
-        Triple(node, vocab.PART_NUMBER, Literal(number)),
-    ]
-
-
-def _catalog(batch_id: str, graph: NamedNode) -> list[Triple]:
-    activity = ids.batch(batch_id)
-    return [
-        Triple(activity, vocab.BATCH_ID, Literal(batch_id)),
-        Triple(activity, vocab.TARGET_GRAPH, graph),
-    ]
-
-
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -61,9 +37,9 @@ def _write(path: Path, text: str) -> Path:
 
 def test_commit_lands_in_its_graph_and_the_union(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("b1", graph))
     assert store.contains_graph(graph)
-    assert _count(store) == 4  # two data triples + two catalog triples, seen as one union
+    assert factories.count(store) == 4  # two data triples + two catalog triples, seen as one union
     assert len(list(store.quads(graph=graph))) == 2
     assert len(list(store.quads(graph=CATALOG_GRAPH))) == 2
     assert set(store.graph_names()) == {graph, CATALOG_GRAPH}
@@ -71,7 +47,9 @@ def test_commit_lands_in_its_graph_and_the_union(store: GraphStore) -> None:
 
 def test_quads_match_patterns_with_wildcards(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1") + _part("P-2"), _catalog("b1", graph))
+    store.commit(
+        graph, factories.part("P-1") + factories.part("P-2"), factories.catalog("b1", graph)
+    )
     part = ids.part("P-1")
     assert {q.object for q in store.quads(part)} == {vocab.PART, Literal("P-1")}
     assert {q.subject for q in store.quads(None, vocab.PART_NUMBER, Literal("P-2"))} == {
@@ -85,7 +63,9 @@ def test_quads_match_patterns_with_wildcards(store: GraphStore) -> None:
 
 def test_query_binds_parameters_as_terms(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1") + _part("P-2"), _catalog("b1", graph))
+    store.commit(
+        graph, factories.part("P-1") + factories.part("P-2"), factories.catalog("b1", graph)
+    )
     text = "SELECT ?part ?number WHERE { ?part <%s> ?number }" % vocab.PART_NUMBER.value  # noqa: UP031
     result = store.query(text, substitutions={"part": ids.part("P-2")})
     assert isinstance(result, QuerySolutions)
@@ -94,12 +74,12 @@ def test_query_binds_parameters_as_terms(store: GraphStore) -> None:
     result = store.query(text, substitutions={"number": hostile})
     assert isinstance(result, QuerySolutions)
     assert list(result) == []
-    assert _count(store) == 6
+    assert factories.count(store) == 6
 
 
 def test_ask_and_construct_answer_as_pyoxigraph_results(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("b1", graph))
     asked = store.query("ASK { ?s a ?type }")
     assert isinstance(asked, QueryBoolean)
     assert bool(asked)
@@ -110,10 +90,10 @@ def test_ask_and_construct_answer_as_pyoxigraph_results(store: GraphStore) -> No
 
 def test_dataset_can_be_narrowed_to_one_graph(store: GraphStore) -> None:
     first, second = ids.batch_graph("b1"), ids.batch_graph("b2")
-    store.commit(first, _part("P-1"), _catalog("b1", first))
-    store.commit(second, _part("P-2"), _catalog("b2", second))
-    assert _count(store) == 8
-    result = store.query(COUNT_ALL, default_graph=[second])
+    store.commit(first, factories.part("P-1"), factories.catalog("b1", first))
+    store.commit(second, factories.part("P-2"), factories.catalog("b2", second))
+    assert factories.count(store) == 8
+    result = store.query(factories.COUNT_ALL, default_graph=[second])
     assert isinstance(result, QuerySolutions)
     assert int(next(iter(result))["n"].value) == 2
     graphs = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a ?t } }")
@@ -123,32 +103,32 @@ def test_dataset_can_be_narrowed_to_one_graph(store: GraphStore) -> None:
 
 def test_replace_swaps_graph_content(store: GraphStore) -> None:
     graph = ids.batch_graph("swap")
-    store.commit(graph, _part("OLD"), _catalog("b1", graph))
-    store.commit(graph, _part("NEW"), _catalog("b2", graph), replace=True)
+    store.commit(graph, factories.part("OLD"), factories.catalog("b1", graph))
+    store.commit(graph, factories.part("NEW"), factories.catalog("b2", graph), replace=True)
     numbers = {q.object.value for q in store.quads(None, vocab.PART_NUMBER, None, graph)}
     assert numbers == {"NEW"}
 
 
 def test_commit_to_an_existing_graph_adds(store: GraphStore) -> None:
     graph = ids.batch_graph("grow")
-    store.commit(graph, _part("A"), _catalog("b1", graph))
-    store.commit(graph, _part("B"), [])
+    store.commit(graph, factories.part("A"), factories.catalog("b1", graph))
+    store.commit(graph, factories.part("B"), [])
     numbers = {q.object.value for q in store.quads(None, vocab.PART_NUMBER, None, graph)}
     assert numbers == {"A", "B"}
 
 
 def test_drop_removes_graph_and_its_catalog_entry(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    catalog = _catalog("b1", graph)
-    store.commit(graph, _part("P-1"), catalog)
+    catalog = factories.catalog("b1", graph)
+    store.commit(graph, factories.part("P-1"), catalog)
     store.drop_graph(graph, catalog)
     assert not store.contains_graph(graph)
-    assert _count(store) == 0
+    assert factories.count(store) == 0
 
 
 def test_dump_serialises_one_graph_and_all(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("b1", graph))
     one = store.dump(graph, RdfFormat.N_TRIPLES).decode().splitlines()
     assert len(one) == 2
     every = store.dump(None, RdfFormat.N_QUADS).decode().splitlines()
@@ -165,19 +145,19 @@ def test_bulk_commit_is_invisible_until_committed(store: GraphStore, tmp_path: P
 
     def check() -> None:
         gate_open.wait(5)
-        seen_during_check.append(_count(store))
+        seen_during_check.append(factories.count(store))
 
     gate_open.set()
-    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog("bulk", graph), check)
+    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, factories.catalog("bulk", graph), check)
     assert seen_during_check == [0]  # readers never saw the half-loaded graph
-    assert _count(store) == 20_002
+    assert factories.count(store) == 20_002
 
 
 def test_bulk_commit_refused_by_check_leaves_store_unchanged(
     store: GraphStore, tmp_path: Path
 ) -> None:
     graph = ids.batch_graph("keep")
-    store.commit(graph, _part("P-1"), _catalog("keep", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("keep", graph))
     before = store.dump(None, RdfFormat.N_QUADS)
     state = store.state()
     source = _write(tmp_path / "big.nt", "<urn:a> <urn:p> <urn:b> .\n" * 100)
@@ -197,7 +177,7 @@ def test_bulk_commit_of_broken_file_is_refused_whole(store: GraphStore, tmp_path
     with pytest.raises(BadRequest) as info:
         store.bulk_commit(ids.batch_graph("x"), source, RdfFormat.N_TRIPLES, [], lambda: None)
     assert info.value.status == 400
-    assert _count(store) == 0
+    assert factories.count(store) == 0
     assert store.graph_names() == []
 
 
@@ -210,7 +190,7 @@ def test_syntax_error_in_query_reports_position(store: GraphStore) -> None:
 
 def test_update_runs_and_changes_the_state(store: GraphStore) -> None:
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("b1", graph))
     before = store.state()
     store.update(
         "INSERT DATA { GRAPH <%s> { <urn:x> <urn:p> 'added' } } # a comment at the end"  # noqa: UP031
@@ -224,10 +204,10 @@ def test_state_token_changes_with_each_write_and_only_then(
     store: GraphStore, tmp_path: Path
 ) -> None:
     first = store.state()
-    store.query(COUNT_ALL)
+    store.query(factories.COUNT_ALL)
     assert store.state() == first
     graph = ids.batch_graph("b1")
-    store.commit(graph, _part("P-1"), _catalog("b1", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("b1", graph))
     after_commit = store.state()
     assert after_commit != first
     source = _write(tmp_path / "big.nt", "<urn:a> <urn:p> <urn:b> .\n")
@@ -238,7 +218,7 @@ def test_state_token_changes_with_each_write_and_only_then(
     with pytest.raises(ValidationFailed):
         store.bulk_commit(ids.batch_graph("new"), source, RdfFormat.N_TRIPLES, [], refuse)
     assert store.state() == after_commit
-    store.drop_graph(graph, _catalog("b1", graph))
+    store.drop_graph(graph, factories.catalog("b1", graph))
     assert store.state() != after_commit
 
 

@@ -6,36 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store, Triple
+from pyoxigraph import NamedNode, RdfFormat, Store
 
+import factories
 from kgthread import ids, vocab
 from kgthread.errors import RdfSyntaxError, StoreLocked
 from kgthread.store.base import CATALOG_GRAPH
 from kgthread.store.embedded import EmbeddedStore
-
-COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-
-
-def _count(store: EmbeddedStore, sparql: str = COUNT_ALL) -> int:
-    result = store.query(sparql)
-    assert isinstance(result, QuerySolutions)
-    return int(next(iter(result))["n"].value)
-
-
-def _part(number: str) -> list[Triple]:
-    node = ids.part(number)
-    return [
-        Triple(node, vocab.RDF_TYPE, vocab.PART),
-        Triple(node, vocab.PART_NUMBER, Literal(number)),
-    ]
-
-
-def _catalog(batch_id: str, graph: NamedNode) -> list[Triple]:
-    activity = ids.batch(batch_id)
-    return [
-        Triple(activity, vocab.BATCH_ID, Literal(batch_id)),
-        Triple(activity, vocab.TARGET_GRAPH, graph),
-    ]
 
 
 @pytest.fixture
@@ -55,7 +32,7 @@ def test_graph_without_catalog_entry_is_removed_on_open(tmp_path: Path) -> None:
     folder = tmp_path / "store"
     store = EmbeddedStore.open(folder)
     graph = ids.batch_graph("good")
-    store.commit(graph, _part("P-1"), _catalog("good", graph))
+    store.commit(graph, factories.part("P-1"), factories.catalog("good", graph))
     store.close()
     # Simulate a crash mid bulk load: data written, catalog entry never written.
     raw = Store(str(folder))
@@ -69,13 +46,13 @@ def test_graph_without_catalog_entry_is_removed_on_open(tmp_path: Path) -> None:
     reopened = EmbeddedStore.open(folder)
     assert reopened.recovered_graphs == [ids.batch_graph("crashed")]
     assert set(reopened.graph_names()) == {graph, CATALOG_GRAPH}
-    assert _count(reopened) == 4
+    assert factories.count(reopened) == 4
 
 
 def test_replace_swaps_graph_content_atomically(store: EmbeddedStore) -> None:
     graph = NamedNode("http://example.org/g")
-    store.commit(graph, _part("OLD"), _catalog("b1", graph))
-    store.commit(graph, _part("NEW"), _catalog("b2", graph), replace=True)
+    store.commit(graph, factories.part("OLD"), factories.catalog("b1", graph))
+    store.commit(graph, factories.part("NEW"), factories.catalog("b2", graph), replace=True)
     numbers = {q.object.value for q in store.quads(None, vocab.PART_NUMBER, None, graph)}
     assert numbers == {"NEW"}
 
@@ -91,5 +68,5 @@ def test_bulk_commit_of_broken_file_names_the_line(store: EmbeddedStore, tmp_pat
         store.bulk_commit(ids.batch_graph("x"), source, RdfFormat.N_TRIPLES, [], lambda: None)
     assert info.value.detail["line"] == 2
     assert "broken.nt" in info.value.message
-    assert _count(store) == 0
+    assert factories.count(store) == 0
     assert store.graph_names() == []

@@ -23,6 +23,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+import factories
 from backends.virtuoso import VirtuosoServer, start_server, virtuoso
 from kgthread import ids
 from kgthread.config import Settings
@@ -85,17 +86,9 @@ def embedded(tmp_path: Path) -> Iterator[EmbeddedStore]:
     opened.close()
 
 
-def _catalog(batch_id: str, graph: NamedNode) -> list[Triple]:
-    activity = ids.batch(batch_id)
-    return [
-        Triple(activity, NamedNode("https://w3id.org/kgthread/ns#batchId"), Literal(batch_id)),
-        Triple(activity, NamedNode("https://w3id.org/kgthread/ns#targetGraph"), graph),
-    ]
-
-
 def _commit(store: GraphStore, batch_id: str, triples: list[Triple]) -> NamedNode:
     graph = ids.batch_graph(batch_id)
-    store.commit(graph, triples, _catalog(batch_id, graph))
+    store.commit(graph, triples, factories.catalog(batch_id, graph))
     return graph
 
 
@@ -371,7 +364,7 @@ def test_bulk_load_is_marked_pending_and_its_streamed_file_lands_whole(
         )
         marks.extend(b["g"]["value"] for b in answer.json()["results"]["bindings"])
 
-    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog("bulk", graph), check)
+    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, factories.catalog("bulk", graph), check)
     assert marks == [graph.value]
     count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     fifty = Literal("50", datatype=NamedNode(XSD + "integer"))
@@ -597,7 +590,9 @@ def test_bulk_commit_streams_the_whole_file(store: GraphStore, tmp_path: Path) -
         encoding="utf-8",
     )
     graph = ids.batch_graph("bulk")
-    store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog("bulk", graph), lambda: None)
+    store.bulk_commit(
+        graph, source, RdfFormat.N_TRIPLES, factories.catalog("bulk", graph), lambda: None
+    )
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <urn:kgthread-test:p> ?o } }"
     assert _rows(store.query(count))[0]["n"] == Literal("3000", datatype=NamedNode(XSD + "integer"))
 
