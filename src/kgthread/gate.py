@@ -11,7 +11,7 @@ the whole store, so a small batch on a large store stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -165,22 +165,32 @@ class Gate:
         linked = {q.object for q in context if q.predicate in forward}
         scratch.extend(context)
         context.clear()
+        for predicate, node, _, targeted in self._inverse_objects(scratch):
+            # Only nodes a shape with this inverse path targets need their incoming
+            # edges: a lot consumed by thousands of units is not fetched for nothing.
+            if targeted:
+                incoming = kept(store.quads(predicate=predicate, obj=node))
+                context += incoming
+                if predicate in inverse:
+                    linked.update(q.subject for q in incoming)
+        for other in linked - mentioned:
+            if isinstance(other, NamedNode):
+                context += kept(store.quads(subject=other, predicate=vocab.RDF_TYPE))
+        scratch.extend(context)
+
+    def _inverse_objects(
+        self, scratch: Store
+    ) -> Iterator[tuple[NamedNode, NamedNode, frozenset[NamedNode] | None, bool]]:
+        """Each object of an inverse-path predicate in the batch, with the classes a shape
+        with that inverse path targets (``None``: any node) and whether the scratch store
+        already types the object as one of them."""
         for predicate, classes in self.shapes.inverse_scope.items():
             wanted = None if classes is None else _with_subclasses(classes)
             subs = _batch()
             subs[Variable("predicate")] = predicate
             for node in _nodes(scratch.query(_rq("inverse-objects.rq"), substitutions=subs)):
-                # Only nodes a shape with this inverse path targets need their incoming
-                # edges: a lot consumed by thousands of units is not fetched for nothing.
-                if wanted is None or _typed(scratch, node) & wanted:
-                    incoming = kept(store.quads(predicate=predicate, obj=node))
-                    context += incoming
-                    if predicate in inverse:
-                        linked.update(q.subject for q in incoming)
-        for other in linked - mentioned:
-            if isinstance(other, NamedNode):
-                context += kept(store.quads(subject=other, predicate=vocab.RDF_TYPE))
-        scratch.extend(context)
+                targeted = wanted is None or bool(_typed(scratch, node) & wanted)
+                yield predicate, node, wanted, targeted
 
     def _class_checked(self) -> tuple[frozenset[NamedNode], frozenset[NamedNode]]:
         """Predicates whose values (forward) or subjects (inverse) a class check reads."""
@@ -199,15 +209,11 @@ class Gate:
         mentioned = scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())
         nodes: list[tuple[NamedNode | Literal | None, ...]] = [(n,) for n in _nodes(mentioned)]
         incoming: list[tuple[NamedNode | Literal | None, ...]] = []
-        for predicate, classes in self.shapes.inverse_scope.items():
-            wanted = None if classes is None else _with_subclasses(classes)
-            subs = _batch()
-            subs[Variable("predicate")] = predicate
-            for node in _nodes(scratch.query(_rq("inverse-objects.rq"), substitutions=subs)):
-                if wanted is None or _typed(scratch, node) & wanted:
-                    incoming.append((predicate, node, None))
-                else:
-                    incoming.extend((predicate, node, c) for c in sorted(wanted, key=str))
+        for predicate, node, wanted, targeted in self._inverse_objects(scratch):
+            if targeted or wanted is None:
+                incoming.append((predicate, node, None))
+            else:
+                incoming.extend((predicate, node, c) for c in sorted(wanted, key=str))
         ignored: list[tuple[NamedNode | Literal | None, ...]] = [
             (g,) for g in ignore if isinstance(g, NamedNode)
         ]
