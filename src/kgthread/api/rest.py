@@ -38,6 +38,7 @@ from kgthread.errors import BadRequest
 from kgthread.queries import NamedQuery, Parameter
 from kgthread.store.base import GraphStore
 from kgthread.store.embedded import EmbeddedStore
+from kgthread.store.remote import RemoteStore
 
 JSON = "application/json"
 JSON_LD = "application/ld+json"
@@ -233,12 +234,10 @@ def _grants(request: Request) -> frozenset[str] | None:
     return principal_of(request).sources
 
 
-def _state_is_local(store: GraphStore) -> bool:
-    """Whether the store's state token is cheap to read on the event loop: the embedded
-    store's is a counter; a remote store's is a round trip, read on a worker instead."""
+def _underlying(store: GraphStore) -> GraphStore:
     while isinstance(store, ScopedStore):
         store = store.inner
-    return isinstance(store, EmbeddedStore)
+    return store
 
 
 Settled = Response | tuple[str, str, tuple[object, ...]]
@@ -279,11 +278,35 @@ async def _respond(
         headers = {**extra, "ETag": tag, "Vary": "Accept"}
         return Response(body, media_type=content_type, headers=headers)
 
-    if _state_is_local(services.store):
+    def worth_speculating(remote: RemoteStore) -> bool:
+        """Not for a conditional request, nor one with an answer kept at the state last
+        seen: likely a 304 or a kept answer, for which the state alone is read."""
+        guess = remote.last_state()
+        if guess is None or request.headers.get("if-none-match"):
+            return False
+        tag = pagination.etag(guess, request, content_type)
+        return cache.answer(guess, (tag, *scope)) is None
+
+    def speculate(remote: RemoteStore) -> Response:
+        """The answer with the state read beside it (``RemoteStore.speculate``); as
+        ``settle`` then ``evaluate`` when the state turns out to have changed."""
+        confirmed = remote.speculate(work)
+        if confirmed is None:
+            return evaluate(settle())
+        state, (body, extra) = confirmed
+        tag = pagination.etag(state, request, content_type)
+        cache.keep_answer(state, (tag, *scope), CachedAnswer(body, extra))
+        headers = {**extra, "ETag": tag, "Vary": "Accept"}
+        return Response(body, media_type=content_type, headers=headers)
+
+    store = _underlying(services.store)
+    if isinstance(store, EmbeddedStore):
         settled = settle()
         if isinstance(settled, Response):  # no worker, no query slot
             return settled
         return await run_query(request, lambda _deadline: evaluate(settled))
+    if isinstance(store, RemoteStore) and worth_speculating(store):
+        return await run_query(request, lambda _deadline: speculate(store))
     return await run_query(request, lambda _deadline: evaluate(settle()))
 
 

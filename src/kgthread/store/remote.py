@@ -36,6 +36,7 @@ import os
 import tempfile
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -71,6 +72,7 @@ from kgthread.ids import DATA_BASE
 from kgthread.store import bulk_files, data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
+from kgthread.store.http_transport import KeepAliveTransport
 from kgthread.store.sparql_text import Rows, Value
 
 _log = logging.getLogger(__name__)
@@ -91,6 +93,10 @@ STATE_REUSE = timedelta(milliseconds=500)
 """How long a state token read in a context confirms the committed graphs for queries in
 the same context (a write through this store ends it at once; see the module docstring)."""
 
+SPECULATING_READS = 8
+"""Threads reading state tokens beside answers (:meth:`RemoteStore.speculate`); the token
+reads of further concurrent answers queue (still sound when read after the answer)."""
+
 SPOOL_BYTES = 32 * 1024 * 1024
 """Answers larger than this are spooled to a temporary file while being read."""
 
@@ -98,6 +104,8 @@ BULK_PIECE_STATEMENTS = 500_000
 """How many statements one request of a bulk load carries at most. A store applies a
 Graph Store request as one transaction held in memory: the 10M-triple sample (2.1 GB of
 N-Triples) sent whole grew an Oxigraph server past 17 GB."""
+
+T = TypeVar("T")
 
 _ATTEMPTS = 3
 _BACKOFF_SECONDS = (0.1, 0.4)
@@ -114,6 +122,8 @@ class _Dataset:
 
     state: str
     graphs: list[NamedNode]
+    encoded: str
+    """The protocol parameters naming them as the dataset, form-encoded once per state."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,7 @@ class RemoteStore:
             auth=dialect.auth(credentials or Credentials()),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": "kgthread"},
-            transport=transport,
+            transport=transport if transport is not None else KeepAliveTransport(),
             follow_redirects=False,
         )
         self._write_lock = threading.Lock()
@@ -156,6 +166,11 @@ class RemoteStore:
             f"kgthread-remote-state-{id(self)}", default=None
         )
         """(token, monotonic time read, ``_writes`` then) of this context's last read."""
+        self._pinned: ContextVar[_Dataset | None] = ContextVar(
+            f"kgthread-remote-pinned-{id(self)}", default=None
+        )
+        """The committed graphs :meth:`speculate` runs this context's queries on."""
+        self._token_readers: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(
@@ -230,11 +245,14 @@ class RemoteStore:
         if base_iri is not None:
             text = f"BASE {NamedNode(base_iri)}\n{text}"
         params: list[tuple[str, str]] = [("query", text)]
-        if default_graph is None and sparql_text.declares_dataset(text):
+        # Binding adds no FROM: the unbound text is the one whose scan is remembered.
+        if default_graph is None and sparql_text.declares_dataset(sparql):
             return self._run(params, base_iri)  # the query names its own dataset
         if default_graph is not None and named_graphs is not None:
             return self._run(params + self._dataset_params(default_graph, named_graphs), base_iri)
         known = self._committed()
+        if default_graph is None and named_graphs is None:
+            return self._run(params, base_iri, known.encoded)
         return self._run(
             params + self._dataset_params(default_graph, named_graphs, known), base_iri
         )
@@ -243,11 +261,18 @@ class RemoteStore:
         """The committed graphs: as last listed while the state token is unchanged, else
         listed again. The token is read before the list: if a commit lands between the two,
         the token is the older one, so the next query lists again (never stale)."""
+        pinned = self._pinned.get()
+        if pinned is not None:
+            return pinned
         state = self._recent_state() or self.state()
         known = self._dataset
         if known is not None and known.state == state:
             return known
-        dataset = _Dataset(state, self.graph_names())
+        graphs = self.graph_names()
+        encoded = urlencode(
+            self.dialect.dataset_params(graphs or [EMPTY_GRAPH], graphs or [EMPTY_GRAPH])
+        )
+        dataset = _Dataset(state, graphs, encoded)
         self._dataset = dataset
         return dataset
 
@@ -275,9 +300,11 @@ class RemoteStore:
             chosen_default or [EMPTY_GRAPH], chosen_named or [EMPTY_GRAPH]
         )
 
-    def _run(self, params: list[tuple[str, str]], base_iri: str | None) -> QueryResult:
+    def _run(
+        self, params: list[tuple[str, str]], base_iri: str | None, encoded: str = ""
+    ) -> QueryResult:
         try:
-            return self._query(params)
+            return self._query(params, encoded)
         except QuerySyntaxError as exc:
             line = exc.detail.get("line")
             if base_iri is not None and isinstance(line, int):
@@ -331,15 +358,69 @@ class RemoteStore:
         """Read from the store on every call (the freshness of ETags rests on it), and kept
         for this context's next queries (:meth:`_recent_state`)."""
         writes, at = self._writes, time.monotonic()
-        revision = batches = ""
-        for row in self._select(_rq("remote-state.rq")):
-            revision = row["revision"].value if row["revision"] is not None else ""
-            batches = row["batches"].value if row["batches"] is not None else ""
-            break
-        token = hashlib.sha256(f"{revision}|{batches}".encode()).hexdigest()[:16]
+        token = self._read_token()
         if writes % 2 == 0 and writes == self._writes:  # no write ran while it was read
             self._recent.set((token, at, writes))
         return token
+
+    def _read_token(self) -> str:
+        revision = ""
+        for row in self._select(_rq("remote-state.rq")):
+            revision = row["revision"].value if row["revision"] is not None else ""
+            break
+        return hashlib.sha256(revision.encode()).hexdigest()[:16]
+
+    def _read_token_beside(self) -> str:
+        """:meth:`_read_token` on a thread of the store's own: a failure leaves it with its
+        frames cleared, so no result made on that thread is dropped on the caller's."""
+        try:
+            return self._read_token()
+        except BaseException as exc:
+            cause: BaseException | None = exc
+            seen: set[int] = set()
+            while cause is not None and id(cause) not in seen:
+                seen.add(id(cause))
+                if cause.__traceback__ is not None:
+                    traceback.clear_frames(cause.__traceback__)
+                cause = cause.__cause__ or cause.__context__
+            raise
+
+    def last_state(self) -> str | None:
+        """The token the committed graphs were last listed at (no request made)."""
+        known = self._dataset
+        return known.state if known is not None else None
+
+    def speculate(self, work: Callable[[str], T]) -> tuple[str, T] | None:
+        """``work(token)`` on the committed graphs last listed, with the state token read
+        beside it (another connection, from a thread of the store's own that hands back
+        only the token), so an answer costs one round trip rather than two. When the token
+        read is the one those graphs were listed at and no write through this store began,
+        the answer stands with that token: no kgthread write landed between the listing
+        and the token's read, so the answer is that state's, or newer where a write landed
+        after the token was read - never older than its token, which is what an ETag
+        needs. Otherwise ``None``: the caller reads the state and runs again. ``None`` at
+        once when nothing was listed yet, or a write through this store is running."""
+        known, writes = self._dataset, self._writes
+        if known is None or writes % 2:
+            return None
+        if self._token_readers is None:
+            self._token_readers = ThreadPoolExecutor(
+                max_workers=SPECULATING_READS, thread_name_prefix="kgthread-state"
+            )
+        token_read = self._token_readers.submit(self._read_token_beside)
+        pinned = self._pinned.set(known)
+        try:
+            result = work(known.state)
+        finally:
+            self._pinned.reset(pinned)
+            error = token_read.exception()
+        if error is not None:
+            raise error
+        token = token_read.result()
+        if token != known.state or self._writes != writes:
+            return None
+        self._recent.set((token, time.monotonic(), writes))
+        return token, result
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -433,6 +514,8 @@ class RemoteStore:
             )
 
     def close(self) -> None:
+        if self._token_readers is not None:
+            self._token_readers.shutdown(wait=True)
         self._client.close()
 
     # -- the commit protocol ----------------------------------------------------------------
@@ -615,10 +698,12 @@ class RemoteStore:
         return [q.triple for q in self._parse_graph(response, body)]
 
     def _post_query(
-        self, params: list[tuple[str, str]], accept: str
+        self, params: list[tuple[str, str]], accept: str, encoded_more: str = ""
     ) -> tuple[httpx.Response, _Body]:
+        """``encoded_more``: further parameters, already form-encoded."""
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        encoded = urlencode(params).encode("utf-8")
+        form = urlencode(params)
+        encoded = (f"{form}&{encoded_more}" if encoded_more else form).encode("utf-8")
         response = self._send(
             "POST",
             self.endpoints.query,
@@ -629,10 +714,10 @@ class RemoteStore:
         )
         return response, self._read(response)
 
-    def _query(self, params: list[tuple[str, str]]) -> QueryResult:
+    def _query(self, params: list[tuple[str, str]], encoded_more: str = "") -> QueryResult:
         text = next((value for name, value in params if name == "query"), "")
         response, body = self._post_query(
-            params, self.dialect.query_accept(sparql_text.query_form(text))
+            params, self.dialect.query_accept(sparql_text.query_form(text)), encoded_more
         )
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         results_format = QueryResultsFormat.from_media_type(media_type) if media_type else None

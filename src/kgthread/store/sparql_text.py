@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
@@ -93,7 +94,27 @@ def _escaped(text: str, position: int) -> bool:
 def pattern_start(text: str) -> int | None:
     """Where the query's (or update's) top-level group pattern opens, just after its ``{``;
     ``None`` for requests with none (``INSERT DATA``)."""
+    return _scanned(text)[0] if len(text) <= MEMO_CHARS else _pattern_start(list(_tokens(text)))
+
+
+def declares_dataset(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` / ``FROM NAMED`` outside its
+    pattern): then the protocol's dataset parameters must not override it."""
+    return _scanned(text)[1] if len(text) <= MEMO_CHARS else _declares(list(_tokens(text)))
+
+
+MEMO_CHARS = 16 * 1024
+"""Texts up to this length have their scan remembered: a named query's text is scanned
+once, not on every call (a scan costs about as much as the store's answer to it)."""
+
+
+@lru_cache(maxsize=512)
+def _scanned(text: str) -> tuple[int | None, bool]:
     tokens = list(_tokens(text))
+    return _pattern_start(tokens), _declares(tokens)
+
+
+def _pattern_start(tokens: list[_Token]) -> int | None:
     for index, token in enumerate(tokens):
         if token.depth == 0 and token.text == "WHERE":
             return _next_brace(tokens, index)
@@ -103,21 +124,18 @@ def pattern_start(text: str) -> int | None:
     return None
 
 
+def _declares(tokens: list[_Token]) -> bool:
+    start = _pattern_start(tokens)
+    return any(
+        t.text == "FROM" and t.depth == 0 and (start is None or t.position < start) for t in tokens
+    )
+
+
 def _next_brace(tokens: list[_Token], index: int) -> int | None:
     for token in tokens[index + 1 :]:
         if token.text == "{" and token.depth == 0:
             return token.position + 1
     return None
-
-
-def declares_dataset(text: str) -> bool:
-    """Whether the query names its own dataset (``FROM`` / ``FROM NAMED`` outside its
-    pattern): then the protocol's dataset parameters must not override it."""
-    start = pattern_start(text)
-    return any(
-        t.text == "FROM" and t.depth == 0 and (start is None or t.position < start)
-        for t in _tokens(text)
-    )
 
 
 def bind(text: str, substitutions: Mapping[str, Value]) -> str:
