@@ -21,6 +21,7 @@ from kgthread.gate import Gate
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file
 from kgthread.sample import generate
+from kgthread.store.base import GraphStore
 from kgthread.store.embedded import EmbeddedStore
 
 
@@ -39,7 +40,7 @@ class Live:
 
 
 class Server:
-    def __init__(self, settings: Settings, store: EmbeddedStore) -> None:
+    def __init__(self, settings: Settings, store: GraphStore) -> None:
         config = uvicorn.Config(
             create_app(settings, store=store),
             host="127.0.0.1",

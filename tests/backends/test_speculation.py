@@ -1,0 +1,231 @@
+"""An answer with the state token read beside it (``RemoteStore.speculate``) is never tagged
+with a state newer than its content: on each remote backend, with the token read held back
+so that a write lands before or after it, and through the REST API (ETags, 304, writes by
+another process)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
+
+import httpx
+import pytest
+from pyoxigraph import QuerySolutions
+
+from api.live_server import Server
+from backends.stores import REMOTE_BACKENDS, remote_server
+from factories import catalog, product, unit
+from kgthread import ids
+from kgthread.config import Settings
+from kgthread.store.dialects import AuthKind, Credentials, dialect_for
+from kgthread.store.http_transport import KeepAliveTransport
+from kgthread.store.remote import RemoteStore
+
+SERIALS = "PREFIX kgt: <https://w3id.org/kgthread/ns#> SELECT ?s WHERE { ?u kgt:serialNumber ?s }"
+STATE_MARK = b"store-state%23revision"
+"""How a state-token read looks in a form-encoded query body."""
+
+
+class _Watching(KeepAliveTransport):
+    """Records which thread sent each state read and query; can hold state reads back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str]] = []
+        self.hold_state = threading.Event()
+        self.hold_state.set()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        kind = "other"
+        if request.method == "POST" and "graph" not in request.url.path:
+            kind = "state" if STATE_MARK in request.content else "query"
+        if kind == "state":
+            assert self.hold_state.wait(30)
+        self.sent.append((kind, threading.current_thread().name))
+        return super().handle_request(request)
+
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.sent if kind != "other"]
+
+
+def _open(settings: Settings, transport: httpx.BaseTransport | None = None) -> RemoteStore:
+    dialect = dialect_for(settings.store_dialect)
+    credentials = Credentials(
+        kind=cast(AuthKind, settings.store_auth),
+        user=settings.store_user,
+        password=settings.store_password,
+        token=settings.store_token,
+    )
+    return RemoteStore.open(
+        dialect, dialect.endpoints(settings.store), credentials=credentials, transport=transport
+    )
+
+
+@pytest.fixture(params=REMOTE_BACKENDS)
+def settings(request: pytest.FixtureRequest) -> Settings:
+    server = remote_server(request, request.param)
+    server.clear()
+    return server.settings(Settings())
+
+
+@pytest.fixture
+def watching() -> _Watching:
+    return _Watching()
+
+
+@pytest.fixture
+def reader(settings: Settings, watching: _Watching) -> Iterator[RemoteStore]:
+    store = _open(settings, watching)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def writer(settings: Settings) -> Iterator[RemoteStore]:
+    """Another process's store on the same server."""
+    store = _open(settings)
+    yield store
+    store.close()
+
+
+def _commit(store: RemoteStore, batch_id: str, serial: str) -> None:
+    graph = ids.batch_graph(batch_id)
+    store.commit(graph, product("P-1") + unit("P-1", "A", serial), catalog(batch_id, graph))
+
+
+def _serials(store: RemoteStore) -> set[str]:
+    result = store.query(SERIALS)
+    assert isinstance(result, QuerySolutions)
+    found = {row["s"].value for row in result}
+    del result
+    return found
+
+
+def test_nothing_written_the_answer_stands_with_its_token_read_beside_it(
+    reader: RemoteStore, writer: RemoteStore, watching: _Watching
+) -> None:
+    _commit(writer, "b1", "SN-1")
+    assert reader.speculate(lambda _state: None) is None  # nothing listed yet
+    assert _serials(reader) == {"SN-1"}
+    listed = reader.last_state()
+    watching.sent.clear()
+    confirmed = reader.speculate(lambda state: (state, _serials(reader)))
+    assert confirmed is not None
+    token, (guessed, serials) = confirmed
+    assert (token, guessed, serials) == (listed, listed, {"SN-1"})
+    threads = {kind: thread for kind, thread in watching.sent if kind != "other"}
+    assert threads["state"].startswith("kgthread-state")
+    assert threads["query"] == threading.current_thread().name
+    assert token == reader.state()
+
+
+def test_a_write_before_the_token_read_sends_the_caller_back(
+    reader: RemoteStore, writer: RemoteStore, watching: _Watching
+) -> None:
+    _commit(writer, "b1", "SN-1")
+    assert _serials(reader) == {"SN-1"}
+    before = reader.last_state()
+    watching.hold_state.clear()
+
+    def work(_state: str) -> set[str]:
+        _commit(writer, "b2", "SN-2")  # lands while the token read is held back
+        watching.hold_state.set()
+        return _serials(reader)
+
+    assert reader.speculate(work) is None
+    assert reader.state() != before
+    assert _serials(reader) == {"SN-1", "SN-2"}
+
+
+def test_a_write_after_the_token_read_is_not_in_the_answer(
+    reader: RemoteStore, writer: RemoteStore, watching: _Watching
+) -> None:
+    _commit(writer, "b1", "SN-1")
+    assert _serials(reader) == {"SN-1"}
+    before = reader.last_state()
+    done = threading.Event()
+    original = watching.handle_request
+
+    def note_state_read(request: httpx.Request) -> httpx.Response:
+        answer = original(request)
+        if STATE_MARK in request.content:
+            answer.read()
+            done.set()
+        return answer
+
+    watching.handle_request = note_state_read  # type: ignore[method-assign]
+
+    def work(_state: str) -> set[str]:
+        assert done.wait(30)  # the token is read: now a batch commits
+        _commit(writer, "b2", "SN-2")
+        return _serials(reader)
+
+    confirmed = reader.speculate(work)
+    assert confirmed == (before, {"SN-1"})  # the old token, and content of that state
+    assert reader.state() != before
+    assert _serials(reader) == {"SN-1", "SN-2"}
+
+
+@contextmanager
+def _client(
+    settings: Settings, store: RemoteStore, folder: Path, cache: int
+) -> Iterator[httpx.Client]:
+    """A live server over ``store`` (uvicorn on 127.0.0.1) and a client for it."""
+    server = Server(settings.with_(data=folder, result_cache_bytes=cache), store)
+    url = server.start()
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def test_rest_answers_keep_true_etags_across_writes_of_another_process(
+    settings: Settings,
+    reader: RemoteStore,
+    writer: RemoteStore,
+    watching: _Watching,
+    tmp_path: Path,
+) -> None:
+    _commit(writer, "b1", "SN-1")
+    path, params = "/api/queries/unit-history", {"unit": ids.unit("P-1", "SN-1").value}
+    with _client(settings, reader, tmp_path, cache=0) as client:
+        first = client.get(path, params=params)
+        assert first.status_code == 200, first.text
+        watching.sent.clear()
+        again = client.get(path, params=params)
+        assert again.headers["etag"] == first.headers["etag"]
+        assert again.json()["rows"] == first.json()["rows"]
+        threads = {kind: thread for kind, thread in watching.sent if kind != "other"}
+        assert threads["state"].startswith("kgthread-state")  # read beside the query
+        watching.sent.clear()
+        conditional = {"If-None-Match": again.headers["etag"]}
+        assert client.get(path, params=params, headers=conditional).status_code == 304
+        assert watching.kinds() == ["state"]  # a conditional request reads the state alone
+        _commit(writer, "b2", "SN-2")
+        changed = client.get(path, params=params)
+        assert changed.headers["etag"] != first.headers["etag"]
+        serials = client.get("/sparql", params={"query": SERIALS}).json()["results"]["bindings"]
+        assert {b["s"]["value"] for b in serials} == {"SN-1", "SN-2"}
+        conditional = {"If-None-Match": changed.headers["etag"]}
+        assert client.get(path, params=params, headers=conditional).status_code == 304
+
+
+def test_a_kept_answer_is_served_on_the_state_alone(
+    settings: Settings,
+    reader: RemoteStore,
+    writer: RemoteStore,
+    watching: _Watching,
+    tmp_path: Path,
+) -> None:
+    _commit(writer, "b1", "SN-1")
+    path, params = "/api/queries/unit-history", {"unit": ids.unit("P-1", "SN-1").value}
+    with _client(settings, reader, tmp_path, cache=1 << 20) as client:
+        first = client.get(path, params=params)
+        watching.sent.clear()
+        again = client.get(path, params=params)
+        assert (again.content, again.headers["etag"]) == (first.content, first.headers["etag"])
+        assert watching.kinds() == ["state"]
