@@ -10,11 +10,14 @@ import socketserver
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kgthread.store.http_transport import KeepAliveTransport
+from kgthread.store.http_transport import KeepAliveTransport, form_body
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -210,3 +213,14 @@ def test_https_goes_to_the_tls_transport() -> None:
     with httpx.Client(transport=transport) as client:
         assert client.get("https://store.example/sparql").content == b"over tls"
     assert seen == ["https://store.example/sparql"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=20), st.text(max_size=2000)),
+        max_size=4,
+    )
+)
+def test_form_bodies_are_what_urlencode_writes(params: list[tuple[str, str]]) -> None:
+    assert form_body(params) == urlencode(params)
+    assert form_body(params) == urlencode(params)  # again, from remembered lines

@@ -341,15 +341,16 @@ def readable(request: Request, store: GraphStore) -> GraphStore:
     return authenticator(request).scoped(principal_of(request), store)
 
 
-def read_services(request: Request, services: ServicesDep) -> Services:
+async def read_services(request: Request, services: ServicesDep) -> Services:
     """For read-only routes: the services with the store limited to what the caller may
-    read (the caller needs the read role)."""
+    read (the caller needs the read role). ``async`` as it does no I/O: FastAPI would run a
+    plain ``def`` on a worker thread."""
     check_role(request, "read")
     view = readable(request, services.store)
     return services if view is services.store else replace(services, store=view)
 
 
-def every_graph(request: Request) -> Principal:
+async def every_graph(request: Request) -> Principal:
     """For routes that read the store without a query dataset (and so cannot be limited to
     some graphs): callers limited to some source systems are refused."""
     principal = check_role(request, "read")

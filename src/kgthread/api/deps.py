@@ -24,7 +24,9 @@ class Services:
     writer: anyio.Lock
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """``async``: FastAPI runs a plain ``def`` dependency on a worker thread, a hop to and
+    from the event loop on every request for what is an attribute read."""
     services: Services = request.app.state.services
     return services
 

@@ -20,13 +20,38 @@ import http.client
 import select
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, cast
+from urllib.parse import quote_plus
 
 import httpx
 
 READ_SIZE = 64 * 1024
 """How much of an answer one read asks for."""
+
+_REMEMBERED_LINE = 512
+"""Lines up to this length have their form encoding remembered."""
+
+
+def form_body(params: Sequence[tuple[str, str]]) -> str:
+    """``params`` as ``application/x-www-form-urlencoded``, as ``urlencode`` writes them.
+    Percent-encoding works character by character in Python (about 0.1 µs each), and a
+    bound named query differs from its text in one line: each value is encoded line by
+    line, and the lines are remembered, so a query sent again costs only its new line."""
+    return "&".join(f"{quote_plus(name)}={_form_value(value)}" for name, value in params)
+
+
+def _form_value(value: str) -> str:
+    return "%0A".join(
+        _form_line(line) if len(line) <= _REMEMBERED_LINE else quote_plus(line)
+        for line in value.split("\n")
+    )
+
+
+@lru_cache(maxsize=4096)
+def _form_line(line: str) -> str:
+    return quote_plus(line)
 
 
 class KeepAliveTransport(httpx.BaseTransport):

@@ -47,7 +47,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 from pyoxigraph import (
@@ -72,7 +71,7 @@ from kgthread.ids import DATA_BASE
 from kgthread.store import bulk_files, data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
-from kgthread.store.http_transport import KeepAliveTransport
+from kgthread.store.http_transport import KeepAliveTransport, form_body
 from kgthread.store.sparql_text import Rows, Value
 
 _log = logging.getLogger(__name__)
@@ -269,7 +268,7 @@ class RemoteStore:
         if known is not None and known.state == state:
             return known
         graphs = self.graph_names()
-        encoded = urlencode(
+        encoded = form_body(
             self.dialect.dataset_params(graphs or [EMPTY_GRAPH], graphs or [EMPTY_GRAPH])
         )
         dataset = _Dataset(state, graphs, encoded)
@@ -702,7 +701,7 @@ class RemoteStore:
     ) -> tuple[httpx.Response, _Body]:
         """``encoded_more``: further parameters, already form-encoded."""
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        form = urlencode(params)
+        form = form_body(params)
         encoded = (f"{form}&{encoded_more}" if encoded_more else form).encode("utf-8")
         response = self._send(
             "POST",
