@@ -53,6 +53,9 @@ class Settings:
     store_password: str = field(default="", metadata={"env": "STORE_PASSWORD"}, repr=False)
     store_token: str = field(default="", metadata={"env": "STORE_TOKEN"}, repr=False)
     store_timeout_seconds: int = field(default=30, metadata={"env": "STORE_TIMEOUT_SECONDS"})
+    store_bulk_piece_statements: int = field(
+        default=500_000, metadata={"env": "STORE_BULK_PIECE_STATEMENTS"}
+    )
     # Access control and query limits (docs/security.md).
     api_keys_file: Path | None = field(default=None, metadata={"env": "API_KEYS_FILE"})
     jwt_keys_file: Path | None = field(default=None, metadata={"env": "JWT_KEYS_FILE"})
@@ -82,6 +85,11 @@ class Settings:
         if settings.gate_engine not in ("native", "pyshacl"):
             raise BadRequest(
                 f"gate_engine must be 'native' or 'pyshacl', not {settings.gate_engine!r}"
+            )
+        if settings.store_bulk_piece_statements < 1:
+            raise BadRequest(
+                "store_bulk_piece_statements must be at least 1, "
+                f"not {settings.store_bulk_piece_statements}"
             )
         return settings
 

@@ -17,8 +17,9 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfForm
 from backends.stores import REMOTE_BACKENDS, remote_server
 from kgthread import ids, vocab
 from kgthread.config import Settings
-from kgthread.errors import KgthreadError
+from kgthread.errors import BadRequest, KgthreadError
 from kgthread.store.dialects import AuthKind, Credentials, dialect_for
+from kgthread.store.opening import open_store
 from kgthread.store.remote import STATE_GRAPH, RemoteStore
 
 PIECE = 100
@@ -242,3 +243,17 @@ def test_a_piece_whose_answer_was_lost_is_sent_again_without_duplicates(
     assert isinstance(result, QuerySolutions)
     assert int(next(iter(result))["n"].value) == 1
     del result
+
+
+def test_the_piece_size_is_a_setting(settings: Settings, tmp_path: Path) -> None:
+    store = open_store(settings.with_(store_bulk_piece_statements=PIECE))
+    try:
+        assert store.bulk_piece == PIECE  # type: ignore[attr-defined]
+        graph = ids.batch_graph("bulk")
+        source = _source(tmp_path)
+        store.bulk_commit(graph, source, RdfFormat.N_TRIPLES, _catalog(graph), lambda: None)
+        assert _count(cast(RemoteStore, store)) == LINES
+    finally:
+        store.close()
+    with pytest.raises(BadRequest, match="store_bulk_piece_statements must be at least 1"):
+        Settings.from_env({"KGTHREAD_STORE_BULK_PIECE_STATEMENTS": "0"})

@@ -43,5 +43,9 @@ def open_store(settings: Settings) -> GraphStore:
         token=settings.store_token,
     )
     return RemoteStore.open(
-        dialect, endpoints, credentials=credentials, timeout=float(settings.store_timeout_seconds)
+        dialect,
+        endpoints,
+        credentials=credentials,
+        timeout=float(settings.store_timeout_seconds),
+        bulk_piece=settings.store_bulk_piece_statements,
     )
