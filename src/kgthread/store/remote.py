@@ -19,7 +19,9 @@ read in the same context less than ``state_reuse`` ago, when no write through th
 began since; otherwise it reads it first. The context is a ``contextvars`` one: the API
 runs each request's store work in a worker with a fresh copy of the request's context, so
 a request that read the state for its ETag queries in one round trip, not two, and never
-reuses a token another request read. Every call runs on the calling thread: pyoxigraph
+reuses a token another request read. A REST answer does better still: :meth:`speculate`
+queries the graphs last listed while the token is read beside it, and keeps the answer only
+when the token proves nothing was committed in between. Every call runs on the calling thread: pyoxigraph
 results must be dropped on the thread that made them, and a thread of the store's own
 could run the garbage collector on a caller's results.
 
@@ -32,8 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 import time
 import traceback
@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from pyoxigraph import (
@@ -72,6 +72,7 @@ from kgthread.store import bulk_files, data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
 from kgthread.store.http_transport import KeepAliveTransport, form_body
+from kgthread.store.remote_exchange import Body, Exchange, count_rows
 from kgthread.store.sparql_text import Rows, Value
 
 _log = logging.getLogger(__name__)
@@ -96,18 +97,12 @@ SPECULATING_READS = 8
 """Threads reading state tokens beside answers (:meth:`RemoteStore.speculate`); the token
 reads of further concurrent answers queue (still sound when read after the answer)."""
 
-SPOOL_BYTES = 32 * 1024 * 1024
-"""Answers larger than this are spooled to a temporary file while being read."""
-
 BULK_PIECE_STATEMENTS = 500_000
 """How many statements one request of a bulk load carries at most. A store applies a
 Graph Store request as one transaction held in memory: the 10M-triple sample (2.1 GB of
 N-Triples) sent whole grew an Oxigraph server past 17 GB."""
 
 T = TypeVar("T")
-
-_ATTEMPTS = 3
-_BACKOFF_SECONDS = (0.1, 0.4)
 
 
 @cache
@@ -155,6 +150,7 @@ class RemoteStore:
             transport=transport if transport is not None else KeepAliveTransport(),
             follow_redirects=False,
         )
+        self._exchange = Exchange(self._client, dialect)
         self._write_lock = threading.Lock()
         self.recovered_graphs: list[NamedNode] = []
         self._dataset: _Dataset | None = None
@@ -676,7 +672,7 @@ class RemoteStore:
         response = self._send(
             "GET", url, "graph-store", params=params, headers=headers, idempotent=True
         )
-        body = self._read(response)
+        body = self._exchange.read(response)
         return [q.triple for q in self._parse_graph(response, body)]
 
     # -- the SPARQL 1.1 Protocol ------------------------------------------------------------
@@ -698,7 +694,7 @@ class RemoteStore:
 
     def _post_query(
         self, params: list[tuple[str, str]], accept: str, encoded_more: str = ""
-    ) -> tuple[httpx.Response, _Body]:
+    ) -> tuple[httpx.Response, Body]:
         """``encoded_more``: further parameters, already form-encoded."""
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         form = form_body(params)
@@ -711,7 +707,7 @@ class RemoteStore:
             content=lambda: encoded,
             idempotent=True,
         )
-        return response, self._read(response)
+        return response, self._exchange.read(response)
 
     def _query(self, params: list[tuple[str, str]], encoded_more: str = "") -> QueryResult:
         text = next((value for name, value in params if name == "query"), "")
@@ -735,12 +731,12 @@ class RemoteStore:
         return scratch.query(_rq("remote-all-triples.rq"))
 
     def _solutions(
-        self, response: httpx.Response, body: _Body, results_format: QueryResultsFormat
+        self, response: httpx.Response, body: Body, results_format: QueryResultsFormat
     ) -> QuerySolutions | QueryBoolean:
         """Parse the whole answer once (a short or broken one raises here, before anyone
         sees a row), let the dialect check it, then hand out a lazy parse of it."""
         try:
-            rows, problem = _count_rows(body, results_format)
+            rows, problem = count_rows(body, results_format)
             if problem is not None:
                 raise self.dialect.incomplete_response(response, f"unreadable results: {problem}")
             self.dialect.check_query_response(response, rows)
@@ -748,7 +744,7 @@ class RemoteStore:
         finally:
             body.discard()
 
-    def _parse_graph(self, response: httpx.Response, body: _Body) -> list[Quad]:
+    def _parse_graph(self, response: httpx.Response, body: Body) -> list[Quad]:
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         rdf_format = RdfFormat.from_media_type(media_type) or RdfFormat.N_TRIPLES
         try:
@@ -773,142 +769,21 @@ class RemoteStore:
         content: Callable[[], Any] | None = None,
         idempotent: bool = False,
     ) -> httpx.Response:
-        """One request, retried when that is safe: always when no connection was made,
-        and on a dropped connection or a 502/503/504 only for idempotent requests (queries,
-        ``PUT``). The answer is returned unread (streaming) when its status is 2xx. A write
-        (every request but a query or a Graph Store GET; all are made under the write lock)
-        is counted as it begins and as it ends, which ends every thread's reuse of the
-        state token read before it."""
+        """One request (:meth:`Exchange.send`). A write (every request but a query or a
+        Graph Store GET; all are made under the write lock) is counted as it begins and as
+        it ends, which ends every thread's reuse of the state token read before it."""
         writing = operation != "query" and method != "GET"
         if writing:
             self._writes += 1
         try:
-            return self._exchange(method, url, operation, params, headers, content, idempotent)
+            return self._exchange.send(method, url, operation, params, headers, content, idempotent)
         finally:
             if writing:
                 self._writes += 1
 
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        operation: Operation,
-        params: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        content: Callable[[], Any] | None,
-        idempotent: bool,
-    ) -> httpx.Response:
-        for attempt in range(_ATTEMPTS):
-            last = attempt == _ATTEMPTS - 1
-            request = self._client.build_request(
-                method,
-                url,
-                params=params,
-                headers=headers,
-                content=content() if content is not None else None,
-            )
-            try:
-                response = self._client.send(request, stream=True)
-            except httpx.TransportError as exc:
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                if not last and (never_sent or idempotent):
-                    time.sleep(_BACKOFF_SECONDS[attempt])
-                    continue
-                raise self.dialect.error_for_transport(exc, url) from exc
-            if response.is_success:
-                return response
-            try:
-                response.read()
-            except httpx.TransportError:
-                pass
-            finally:
-                response.close()
-            if idempotent and not last and response.status_code in (502, 503, 504):
-                time.sleep(_BACKOFF_SECONDS[attempt])
-                continue
-            raise self.dialect.error_for_status(response, operation)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _read(self, response: httpx.Response) -> _Body:
-        """The whole body of a 2xx answer; one that breaks off is the dialect's error."""
-        body = _Body()
-        try:
-            for chunk in response.iter_bytes():
-                body.write(chunk)
-        except httpx.TransportError as exc:
-            body.discard()
-            reason = f"the body broke off ({str(exc) or type(exc).__name__})"
-            raise self.dialect.incomplete_response(
-                response, reason, cause="truncated-result"
-            ) from exc
-        finally:
-            response.close()
-        body.finish()
-        return body
-
-
-class _Body:
-    """An answer read to its end: in memory, or in a temporary file once it is large. The
-    file is unlinked as soon as the parser holding it open has started."""
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._path: Path | None = None
-        self._file: IO[bytes] | None = None
-
-    def write(self, chunk: bytes) -> None:
-        if self._file is None and len(self._data) + len(chunk) > SPOOL_BYTES:
-            handle, name = tempfile.mkstemp(prefix="kgthread-answer-")
-            self._path = Path(name)
-            self._file = os.fdopen(handle, "wb")
-            self._file.write(self._data)
-            self._data = bytearray()
-        if self._file is not None:
-            self._file.write(chunk)
-        else:
-            self._data.extend(chunk)
-
-    def finish(self) -> None:
-        if self._file is not None:
-            self._file.close()
-
-    def source(self) -> dict[str, Any]:
-        """Keyword arguments for pyoxigraph's ``parse`` / ``parse_query_results``."""
-        if self._path is not None:
-            return {"path": str(self._path)}
-        return {"input": bytes(self._data)}
-
-    def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        if self._path is not None:
-            self._path.unlink(missing_ok=True)
-        self._data = bytearray()
-
 
 _XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 _PENDING_SINCE = NamedNode(STATE_GRAPH.value + "#pendingSince")
-
-
-def _count_rows(body: _Body, results_format: QueryResultsFormat) -> tuple[int | None, str | None]:
-    """How many solutions the answer holds (``None`` for a boolean), or why it does not
-    parse. It returns rather than raises: an error raised while a pyoxigraph iterator is
-    alive in a frame keeps it in the traceback, and such objects must be dropped on the
-    thread that made them."""
-    try:
-        checked = parse_query_results(**body.source(), format=results_format)
-    except SyntaxError as exc:
-        return None, str(exc)
-    if isinstance(checked, QueryBoolean):
-        return None, None
-    count, problem = 0, None
-    try:
-        for _ in checked:
-            count += 1
-    except SyntaxError as exc:
-        problem = str(exc)
-    del checked
-    return count, problem
 
 
 def _parse_time(value: str) -> datetime:
