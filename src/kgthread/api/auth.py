@@ -29,6 +29,7 @@ import secrets
 import tomllib
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -258,7 +259,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.authenticator = Authenticator(settings)
 
 
+@lru_cache(maxsize=1024)
 def is_loopback(host: str) -> bool:
+    """Remembered per address: an open server asks it of every request's client."""
     if host == "localhost":
         return True
     try:

@@ -21,9 +21,10 @@ runs each request's store work in a worker with a fresh copy of the request's co
 a request that read the state for its ETag queries in one round trip, not two, and never
 reuses a token another request read. A REST answer does better still: :meth:`speculate`
 queries the graphs last listed while the token is read beside it, and keeps the answer only
-when the token proves nothing was committed in between. Every call runs on the calling thread: pyoxigraph
-results must be dropped on the thread that made them, and a thread of the store's own
-could run the garbage collector on a caller's results.
+when the token proves nothing was committed in between. Every other call runs on the
+calling thread: pyoxigraph results must be dropped on the thread that made them, and a
+thread of the store's own could run the garbage collector on a caller's results (the token
+read beside an answer hands back only a string).
 
 Answers are read to their end before use (spooled to disk when large): a store that fails
 after its 200 header (Oxigraph server on a cancelled query) is caught there, never handed

@@ -32,6 +32,16 @@ class Exchange:
     def __init__(self, client: httpx.Client, dialect: Dialect) -> None:
         self.client = client
         self.dialect = dialect
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _url(self, url: str) -> httpx.URL:
+        """``url`` parsed once: a store has a few endpoint URLs, asked on every request."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = httpx.URL(url)
+            if len(self._urls) < 64:
+                self._urls[url] = parsed
+        return parsed
 
     def send(
         self,
@@ -50,7 +60,7 @@ class Exchange:
             last = attempt == ATTEMPTS - 1
             request = self.client.build_request(
                 method,
-                url,
+                self._url(url),
                 params=params,
                 headers=headers,
                 content=content() if content is not None else None,
