@@ -48,4 +48,5 @@ def open_store(settings: Settings) -> GraphStore:
         credentials=credentials,
         timeout=float(settings.store_timeout_seconds),
         bulk_piece=settings.store_bulk_piece_statements,
+        union=settings.store_union_dataset,
     )

@@ -112,13 +112,29 @@ def _rq(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Dataset:
-    """The committed graphs as seen when the store's state token was ``state``."""
+class _Seen:
+    """One read of the store's state."""
 
-    state: str
-    graphs: list[NamedNode]
-    encoded: str
-    """The protocol parameters naming them as the dataset, form-encoded once per state."""
+    token: str
+    """The state token (ETags): changes with every commit."""
+    epoch: str
+    """Changes with every write, a refused or failed one too."""
+    writing: bool
+    """Whether a graph was marked pending: a write under way."""
+
+
+@dataclass
+class _Dataset:
+    """The committed graphs as seen at ``seen``: listed (once, when first needed) after
+    the state was read, so never older than its token."""
+
+    seen: _Seen
+    listed: tuple[list[NamedNode], str] | None = None
+    """The graphs, and the protocol parameters naming them, form-encoded once."""
+
+    @property
+    def state(self) -> str:
+        return self.seen.token
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,7 @@ class RemoteStore:
         transport: httpx.BaseTransport | None = None,
         state_reuse: timedelta = STATE_REUSE,
         bulk_piece: int = BULK_PIECE_STATEMENTS,
+        union: bool = False,
     ) -> None:
         self.dialect = dialect
         self.bulk_piece = max(1, bulk_piece)
@@ -156,12 +173,20 @@ class RemoteStore:
         self.recovered_graphs: list[NamedNode] = []
         self._dataset: _Dataset | None = None
         self._state_reuse = state_reuse.total_seconds()
+        self._union = dialect.union_dataset_params() if union else None
+        """Protocol parameters asking for the store's union of graphs (``union``: the
+        store holds kgthread's graphs alone), or ``None``: datasets are listed."""
+        if union and self._union is None:
+            raise BadRequest(
+                f"{dialect.title} has no union of graphs kgthread can ask for: "
+                "store_union_dataset needs the oxigraph dialect"
+            )
         self._writes = 0
         """Writes begun plus writes ended (under the write lock): odd while one is running."""
-        self._recent: ContextVar[tuple[str, float, int] | None] = ContextVar(
+        self._recent: ContextVar[tuple[_Seen, float, int] | None] = ContextVar(
             f"kgthread-remote-state-{id(self)}", default=None
         )
-        """(token, monotonic time read, ``_writes`` then) of this context's last read."""
+        """(state, monotonic time read, ``_writes`` then) of this context's last read."""
         self._pinned: ContextVar[_Dataset | None] = ContextVar(
             f"kgthread-remote-pinned-{id(self)}", default=None
         )
@@ -180,6 +205,7 @@ class RemoteStore:
         transport: httpx.BaseTransport | None = None,
         state_reuse: timedelta = STATE_REUSE,
         bulk_piece: int = BULK_PIECE_STATEMENTS,
+        union: bool = False,
     ) -> RemoteStore:
         """A store over ``endpoints``; leftovers of interrupted writes are removed now when
         the store answers (an unreachable store is not an error yet: each request says)."""
@@ -191,6 +217,7 @@ class RemoteStore:
             transport=transport,
             state_reuse=state_reuse,
             bulk_piece=bulk_piece,
+            union=union,
         )
         try:
             store.recovered_graphs = store.recover(pending_grace)
@@ -248,10 +275,33 @@ class RemoteStore:
             return self._run(params + self._dataset_params(default_graph, named_graphs), base_iri)
         known = self._committed()
         if default_graph is None and named_graphs is None:
-            return self._run(params, base_iri, known.encoded)
+            if self._union is not None and not known.seen.writing:
+                return self._union_query(params, base_iri, known)
+            return self._run(params, base_iri, self._listing(known)[1])
         return self._run(
             params + self._dataset_params(default_graph, named_graphs, known), base_iri
         )
+
+    def _union_query(
+        self, params: list[tuple[str, str]], base_iri: str | None, known: _Dataset
+    ) -> QueryResult:
+        """``params`` on the store's union of graphs, which holds committed batches only
+        while no write is under way: the answer stands when the state read after it is the
+        one read before (``known``, no write under way) - every kgthread write, a failed one
+        too, replaces the revision, so no write began or ended while the query ran. Under
+        :meth:`speculate` its own read after the work checks that. Otherwise it is asked
+        again on the listed graphs."""
+        assert self._union is not None
+        result = self._run(params + self._union, base_iri)
+        if self._pinned.get() is known:
+            return result
+        writes, at = self._writes, time.monotonic()
+        seen = self._read_state()
+        if seen == known.seen and writes == self._writes:
+            self._recent.set((seen, at, writes))
+            return result
+        del result  # a write overlapped: the answer may hold a graph being written
+        return self._run(params, base_iri, self._listing(self._known(seen))[1])
 
     def _committed(self) -> _Dataset:
         """The committed graphs: as last listed while the state token is unchanged, else
@@ -260,28 +310,37 @@ class RemoteStore:
         pinned = self._pinned.get()
         if pinned is not None:
             return pinned
-        state = self._recent_state() or self.state()
+        return self._known(self._recent_state() or self._fresh_state())
+
+    def _known(self, seen: _Seen) -> _Dataset:
         known = self._dataset
-        if known is not None and known.state == state:
+        if known is not None and known.seen == seen:
             return known
-        graphs = self.graph_names()
-        encoded = form_body(
-            self.dialect.dataset_params(graphs or [EMPTY_GRAPH], graphs or [EMPTY_GRAPH])
-        )
-        dataset = _Dataset(state, graphs, encoded)
+        dataset = _Dataset(seen)
         self._dataset = dataset
         return dataset
 
-    def _recent_state(self) -> str | None:
-        """The token read in this context less than ``state_reuse`` ago, if no write
+    def _listing(self, known: _Dataset) -> tuple[list[NamedNode], str]:
+        """The graphs ``known`` stands for, listed on first use (after its token was read:
+        a commit landing in between shows, with the older token, so never stale)."""
+        listed = known.listed
+        if listed is None:
+            graphs = self.graph_names()
+            named = graphs or [EMPTY_GRAPH]
+            listed = (graphs, form_body(self.dialect.dataset_params(named, named)))
+            known.listed = listed
+        return listed
+
+    def _recent_state(self) -> _Seen | None:
+        """The state read in this context less than ``state_reuse`` ago, if no write
         through this store began since; ``None`` when it must be read again."""
-        seen = self._recent.get()
-        if seen is None:
+        recent = self._recent.get()
+        if recent is None:
             return None
-        token, at, writes = seen
+        seen, at, writes = recent
         if writes != self._writes or time.monotonic() - at >= self._state_reuse:
             return None
-        return token
+        return seen
 
     def _dataset_params(
         self,
@@ -289,7 +348,7 @@ class RemoteStore:
         named_graphs: Sequence[NamedNode] | None,
         known: _Dataset | None = None,
     ) -> list[tuple[str, str]]:
-        visible = known.graphs if known is not None else []
+        visible = self._listing(known)[0] if known is not None else []
         chosen_default = [*default_graph] if default_graph is not None else visible
         chosen_named = [*named_graphs] if named_graphs is not None else visible
         return self.dialect.dataset_params(
@@ -353,24 +412,31 @@ class RemoteStore:
     def state(self) -> str:
         """Read from the store on every call (the freshness of ETags rests on it), and kept
         for this context's next queries (:meth:`_recent_state`)."""
-        writes, at = self._writes, time.monotonic()
-        token = self._read_token()
-        if writes % 2 == 0 and writes == self._writes:  # no write ran while it was read
-            self._recent.set((token, at, writes))
-        return token
+        return self._fresh_state().token
 
-    def _read_token(self) -> str:
-        revision = ""
+    def _fresh_state(self) -> _Seen:
+        writes, at = self._writes, time.monotonic()
+        seen = self._read_state()
+        if writes % 2 == 0 and writes == self._writes:  # no write ran while it was read
+            self._recent.set((seen, at, writes))
+        return seen
+
+    def _read_state(self) -> _Seen:
+        revision = epoch = ""
+        marks: object = None
         for row in self._select(_rq("remote-state.rq")):
             revision = row["revision"].value if row["revision"] is not None else ""
+            epoch = row["epoch"].value if row["epoch"] is not None else ""
+            marks = row["marks"]
             break
-        return hashlib.sha256(revision.encode()).hexdigest()[:16]
+        writing = isinstance(marks, Literal) and marks.value not in ("", "0")
+        return _Seen(hashlib.sha256(revision.encode()).hexdigest()[:16], epoch, writing)
 
-    def _read_token_beside(self) -> str:
-        """:meth:`_read_token` on a thread of the store's own: a failure leaves it with its
+    def _read_state_beside(self) -> _Seen:
+        """:meth:`_read_state` on a thread of the store's own: a failure leaves it with its
         frames cleared, so no result made on that thread is dropped on the caller's."""
         try:
-            return self._read_token()
+            return self._read_state()
         except BaseException as exc:
             cause: BaseException | None = exc
             seen: set[int] = set()
@@ -399,11 +465,13 @@ class RemoteStore:
         known, writes = self._dataset, self._writes
         if known is None or writes % 2:
             return None
+        if self._union is not None and not known.seen.writing:
+            return self._speculate_on_union(known, writes, work)
         if self._token_readers is None:
             self._token_readers = ThreadPoolExecutor(
                 max_workers=SPECULATING_READS, thread_name_prefix="kgthread-state"
             )
-        token_read = self._token_readers.submit(self._read_token_beside)
+        token_read = self._token_readers.submit(self._read_state_beside)
         pinned = self._pinned.set(known)
         try:
             result = work(known.state)
@@ -412,11 +480,29 @@ class RemoteStore:
             error = token_read.exception()
         if error is not None:
             raise error
-        token = token_read.result()
-        if token != known.state or self._writes != writes:
+        seen = token_read.result()
+        if seen.token != known.state or seen.writing or self._writes != writes:
             return None
-        self._recent.set((token, time.monotonic(), writes))
-        return token, result
+        self._recent.set((seen, time.monotonic(), writes))
+        return seen.token, result
+
+    def _speculate_on_union(
+        self, known: _Dataset, writes: int, work: Callable[[str], T]
+    ) -> tuple[str, T] | None:
+        """:meth:`speculate` over the union of graphs (:meth:`_union_query`): the state is
+        read after the work, not beside it, for the answer to stand only if no write began
+        or ended since ``known`` was read - before any of its queries ran."""
+        pinned = self._pinned.set(known)
+        try:
+            result = work(known.state)
+        finally:
+            self._pinned.reset(pinned)
+        at = time.monotonic()
+        seen = self._read_state()
+        if seen != known.seen or self._writes != writes:
+            return None
+        self._recent.set((seen, at, writes))
+        return seen.token, result
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -531,7 +617,7 @@ class RemoteStore:
         mark = Quad(graph, _PENDING_SINCE, now, STATE_GRAPH)
         self._write_update(
             data_blocks.transaction(self._unmark([graph]), data_blocks.insert_data([mark])),
-            bump=False,
+            commits=False,
         )
 
     def _unmark(self, graphs: Sequence[NamedNode]) -> str:
@@ -561,18 +647,25 @@ class RemoteStore:
                 data_blocks.transaction(
                     sparql_text.fill(_rq("remote-undo.rq"), rows), self._unmark([graph])
                 ),
-                bump=False,
+                commits=False,
             )
         except KgthreadError as exc:
             _log.warning("could not undo the write of %s: %s", graph.value, exc)
 
-    def _write_update(self, text: str, *, bump: bool = True) -> None:
+    def _write_update(self, text: str, *, commits: bool = True) -> None:
+        """``text`` with the store's epoch replaced in the same request, and its revision
+        too when the write ``commits`` (changes what queries see): a mark or an undo
+        changes the epoch alone, so a state seen twice means no write came in between,
+        and the token (ETags) changes with committed content only."""
         self._dataset = None
-        if bump:
+        epoch = Literal(uuid.uuid4().hex)
+        bumped = [sparql_text.fill(_rq("remote-epoch.rq"), {("epoch",): [(epoch,)]})]
+        if commits:
             revision = Literal(uuid.uuid4().hex)
-            bumped = sparql_text.fill(_rq("remote-revision.rq"), {("revision",): [(revision,)]})
-            # A newline first: the text may end in a comment.
-            text = f"{text}\n;\n{bumped}" if text else bumped
+            rows: Rows = {("revision",): [(revision,)]}
+            bumped.append(sparql_text.fill(_rq("remote-revision.rq"), rows))
+        # A newline first: the text may end in a comment.
+        text = "\n;\n".join([text, *bumped] if text else bumped)
         headers, body = self.dialect.update_request(text)
         self._send(
             "POST", self.endpoints.update, "update", headers=headers, content=lambda: body
