@@ -1,0 +1,104 @@
+"""A named query as the number of committed batches grows: the embedded store against an
+Oxigraph server queried on listed graphs (the default) and on its union of graphs
+(``store_union_dataset``), all in the same run.
+
+Usage: python bench/bench_many_batches.py [--steps 1,100,1000,2000] [--calls 50]
+
+Each batch is a small one (a part, a revision, a unit: its own named graph and catalog entry,
+committed through ``GraphStore.commit``), written to all three stores. At each step the
+``trace-design`` of the first unit (its revision and part) is asked ``--calls`` times the
+way a REST request asks it: the state token read, then the query. On listed graphs the
+dataset of every query names every batch graph, which a store evaluates graph by graph; on
+the union it names none. The machine is shared with other jobs: read the ratios against
+embedded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_backends import _free_port, _stop, _wait
+from common import percentiles, table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from factories import catalog, product, unit
+from kgthread import ids, lineage, queries
+from kgthread.store.base import GraphStore
+from kgthread.store.dialects import dialect_for
+from kgthread.store.embedded import EmbeddedStore
+from kgthread.store.remote import RemoteStore
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="named queries as batches grow")
+    parser.add_argument("--steps", default="1,100,1000,2000")
+    parser.add_argument("--calls", type=int, default=50)
+    return parser.parse_args()
+
+
+def _asked(store: GraphStore, calls: int) -> float:
+    query = queries.get("trace-design")
+    values = {"unit": ids.unit("P-0", "SN-0").value}
+    samples = []
+    for _ in range(calls + 3):
+        started = time.perf_counter()
+        store.state()
+        assert lineage.run(store, query, values).rows
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples[3:])[0] * 1000
+
+
+def main() -> None:
+    arguments = _arguments()
+    steps = [int(step) for step in arguments.steps.split(",")]
+    binary = Path(sys.executable).with_name("oxigraph")
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        port = _free_port()
+        server = subprocess.Popen(
+            [str(binary), "serve", "--location", str(folder / "ox"), "--bind", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait(f"{url}/query?query=ASK%7B%7D", server)
+            dialect = dialect_for("oxigraph")
+            listed = RemoteStore.open(dialect, dialect.endpoints(url))
+            union = RemoteStore.open(dialect, dialect.endpoints(url), union=True)
+            embedded = EmbeddedStore.open(folder / "embedded")
+            made = 0
+            for step in steps:
+                while made < step:
+                    graph = ids.batch_graph(f"b{made}")
+                    triples = product(f"P-{made}") + unit(f"P-{made}", "A", f"SN-{made}")
+                    for store in (embedded, listed):  # listed and union share the server
+                        store.commit(graph, triples, catalog(f"b{made}", graph))
+                    made += 1
+                e, lst, uni = (_asked(s, arguments.calls) for s in (embedded, listed, union))
+                rows.append([step, e, lst, uni, lst / e, uni / e])
+                print(f"{step} batches done", file=sys.stderr, flush=True)
+            for store in (embedded, listed, union):
+                store.close()
+        finally:
+            _stop(server)
+    print(
+        f"trace-design (state read + query) as batches grow, {arguments.calls} calls per step; "
+        f"load average {os.getloadavg()[0]:.1f} at the end (2 cores, shared)"
+    )
+    print()
+    headers = ["batches", "embedded p50 ms", "server, listed p50 ms", "server, union p50 ms"]
+    headers += ["listed / embedded", "union / embedded"]
+    print(table(headers, rows))
+
+
+if __name__ == "__main__":
+    main()
