@@ -17,7 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kgthread.errors import KgthreadError
+from kgthread.store.dialects import dialect_for
 from kgthread.store.http_transport import KeepAliveTransport, form_body
+from kgthread.store.remote import RemoteStore
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -27,6 +30,7 @@ class _Server(socketserver.ThreadingTCPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.connections = 0
+        self.seen: list[str] = []
         self.closed = threading.Event()
         self.release = threading.Event()
 
@@ -76,6 +80,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         """Answers one request; ``False`` closes the connection."""
+        self.server.seen.append(path)
         echo = json.dumps(
             {"method": method, "path": path, "headers": headers, "body": body.decode()}
         ).encode()
@@ -224,3 +229,19 @@ def test_https_goes_to_the_tls_transport() -> None:
 def test_form_bodies_are_what_urlencode_writes(params: list[tuple[str, str]]) -> None:
     assert form_body(params) == urlencode(params)
     assert form_body(params) == urlencode(params)  # again, from remembered lines
+
+
+def test_proxies_named_in_the_environment_are_honoured(
+    server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    dialect = dialect_for("generic")
+    store = RemoteStore(dialect, dialect.endpoints("http://store.invalid/sparql"), timeout=5)
+    try:
+        with pytest.raises(KgthreadError):
+            store.query("ASK {}")  # the proxy answers 404
+    finally:
+        store.close()
+    assert server.seen[0].startswith("http://store.invalid/")  # sent to the proxy

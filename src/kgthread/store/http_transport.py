@@ -2,12 +2,12 @@
 
 A remote store answers a lineage query in well under a millisecond, and the API sends two
 requests per answer (the state token, then the query), so the HTTP client's own cost is
-most of what kgthread adds over the store. httpx's default transport (httpcore over h11,
-pure Python) spends about 0.3 ms per request on loopback; ``http.client`` (header parsing
-in C, one ``send`` for head and body) about 0.1 ms (README "Performance"). httpx stays the
+most of what kgthread adds over the store. On loopback the state query took 0.31 ms end to
+end with httpx's default transport (httpcore over h11, pure Python), 0.23 ms with this one
+(head and body in one ``send``), 0.09 ms over ``http.client`` alone. httpx stays the
 client: auth flows (digest), timeouts, redirect policy, content decoding and the error types
-the store maps are its; only the wire changes. HTTPS goes to httpx's own transport, and so
-do proxies (httpx mounts them ahead of this transport).
+the store maps are its; only the wire changes. HTTPS goes to httpx's own transport; with
+proxies named in the environment ``RemoteStore`` uses httpx's transport throughout.
 
 Connections are kept alive in a small pool, one request at a time each; a connection is
 reused only after its answer was read to the end, and not if the peer has closed it (a

@@ -38,6 +38,7 @@ import logging
 import threading
 import time
 import traceback
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -165,7 +166,7 @@ class RemoteStore:
             auth=dialect.auth(credentials or Credentials()),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": "kgthread"},
-            transport=transport if transport is not None else KeepAliveTransport(),
+            transport=transport if transport is not None else _default_transport(),
             follow_redirects=False,
         )
         self._exchange = Exchange(self._client, dialect)
@@ -921,6 +922,12 @@ def _quads(solutions: QuerySolutions, pattern: tuple[Any, Any, Any, Any]) -> Ite
             and isinstance(g, NamedNode)
         ):
             yield Quad(s, p, o, g)
+
+
+def _default_transport() -> httpx.BaseTransport | None:
+    """The ``http.client`` wire, or ``None`` - httpx's own transport, which honours them -
+    when the environment names proxies (httpx ignores them beside a transport of ours)."""
+    return None if urllib.request.getproxies() else KeepAliveTransport()
 
 
 def _upload_type(dialect: Dialect, rdf_format: RdfFormat) -> str:
