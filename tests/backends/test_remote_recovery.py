@@ -29,7 +29,7 @@ def _stop_between_graph_and_catalog(store: RemoteStore, graph: NamedNode) -> Non
     """The first two steps of a commit, as a writer that died before the third does them."""
     body = serialize(product("P-9"), format=RdfFormat.N_TRIPLES) or b""
     store._mark_pending(graph)
-    store._put_graph(graph, lambda: body, RdfFormat.N_TRIPLES)
+    store._graphs.put(graph, lambda: body, RdfFormat.N_TRIPLES)
 
 
 def _holds_anything(store: RemoteStore, graph: NamedNode) -> bool:

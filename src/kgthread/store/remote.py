@@ -70,11 +70,12 @@ from pyoxigraph import (
 
 from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError
 from kgthread.ids import DATA_BASE
-from kgthread.store import bulk_files, data_blocks, sparql_text
+from kgthread.store import data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
 from kgthread.store.http_transport import KeepAliveTransport, form_body
 from kgthread.store.remote_exchange import Body, Exchange, count_rows
+from kgthread.store.remote_gsp import GraphStoreRequests
 from kgthread.store.sparql_text import Rows, Value
 
 _log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ class RemoteStore:
             follow_redirects=False,
         )
         self._exchange = Exchange(self._client, dialect)
+        self._graphs = GraphStoreRequests(dialect, endpoints.graph_store, self._send)
         self._write_lock = threading.Lock()
         self.recovered_graphs: list[NamedNode] = []
         self._dataset: _Dataset | None = None
@@ -528,9 +530,9 @@ class RemoteStore:
                 self._mark_pending(graph)
             try:
                 if replace or not status.exists:
-                    self._put_graph(graph, lambda: body, RdfFormat.N_TRIPLES)
+                    self._graphs.put(graph, lambda: body, RdfFormat.N_TRIPLES)
                 elif body:
-                    self._post_graph(graph, body)
+                    self._graphs.post(graph, body)
                 self._finish(graph, entry, was_catalogued=status.catalogued)
             except BaseException:
                 if not status.catalogued:
@@ -549,7 +551,7 @@ class RemoteStore:
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
     ) -> None:
-        """Send ``source`` to the store in pieces (:meth:`_upload`) while ``check`` runs
+        """Send ``source`` in pieces (``GraphStoreRequests.upload``) while ``check`` runs
         here; catalogue only if both succeed. Until its catalog entry is written the graph
         is pending and invisible, so the batch stays all-or-nothing however many requests
         carry it: a failed piece leaves only an uncatalogued graph, removed at once when the
@@ -568,7 +570,9 @@ class RemoteStore:
                 raise BadRequest(f"graph {graph.value} already exists; bulk loads need a new graph")
             self._mark_pending(graph)
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kgthread-upload") as pool:
-                loading = pool.submit(self._upload, graph, source, rdf_format, progress)
+                loading = pool.submit(
+                    self._graphs.upload, graph, source, rdf_format, self.bulk_piece, progress
+                )
                 check_error: BaseException | None = None
                 try:
                     check()
@@ -672,101 +676,10 @@ class RemoteStore:
             "POST", self.endpoints.update, "update", headers=headers, content=lambda: body
         ).close()
 
-    # -- bulk uploads -------------------------------------------------------------------------
-
-    def _upload(
-        self,
-        graph: NamedNode,
-        source: Path,
-        rdf_format: RdfFormat,
-        progress: Callable[[int], None] | None,
-    ) -> None:
-        """``source`` into ``graph`` as pieces of at most ``bulk_piece`` statements, each
-        one request with a ``Content-Length`` (Virtuoso stores nothing of a chunked body):
-        a ``PUT`` for the first (it clears whatever the name held), a ``POST`` (append) for
-        each next. N-Triples and N-Quads are cut on line boundaries without parsing; other
-        formats are parsed and each piece re-serialised as N-Triples (N-Quads for datasets).
-        A piece is retried like a ``PUT``: posting the same statements into an RDF graph
-        twice leaves it as posting them once (a graph is a set), so a retry never duplicates.
-        A blank-node label is scoped to one request, so a file that names blank nodes goes
-        whole in one request, as before (the store's memory then bounds its size)."""
-        if bulk_files.mentions_blank_nodes(source, rdf_format):
-            self._put_graph(
-                graph,
-                lambda: bulk_files.file_chunks(source, progress),
-                rdf_format,
-                source.stat().st_size,
-            )
-            return
-        if rdf_format in bulk_files.LINE_FORMATS:
-            pieces = bulk_files.line_pieces(source, self.bulk_piece)
-            media_type = _upload_type(self.dialect, rdf_format)
-        else:
-            pieces = bulk_files.parsed_pieces(source, rdf_format, self.bulk_piece)
-            piece_format = (
-                RdfFormat.N_QUADS if rdf_format.supports_datasets else RdfFormat.N_TRIPLES
-            )
-            media_type = _upload_type(self.dialect, piece_format)
-        sent = 0
-        for index, piece in enumerate(pieces):
-            self._send_piece(graph, piece, media_type, first=index == 0)
-            sent += len(piece)
-            if progress is not None:
-                progress(sent)
-        if progress is not None:
-            progress(source.stat().st_size)
-
-    def _send_piece(self, graph: NamedNode, body: bytes, media_type: str, *, first: bool) -> None:
-        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
-        self._send(
-            "PUT" if first else "POST",
-            url,
-            "graph-store",
-            params=params,
-            headers={"Content-Type": media_type, "Content-Length": str(len(body))},
-            content=lambda: body,
-            idempotent=True,
-        ).close()
-
     # -- the Graph Store Protocol -----------------------------------------------------------
 
-    def _put_graph(
-        self,
-        graph: NamedNode,
-        content: Callable[[], Any],
-        rdf_format: RdfFormat,
-        length: int | None = None,
-    ) -> None:
-        """``length``: the size of a streamed body, sent as ``Content-Length`` so that it
-        goes with its length rather than chunked (Virtuoso stores nothing of a chunked
-        body, and a length lets any store refuse a short upload)."""
-        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
-        headers = {"Content-Type": _upload_type(self.dialect, rdf_format)}
-        if length is not None:
-            headers["Content-Length"] = str(length)
-        self._send(
-            "PUT",
-            url,
-            "graph-store",
-            params=params,
-            headers=headers,
-            content=content,
-            idempotent=True,
-        ).close()
-
-    def _post_graph(self, graph: NamedNode, body: bytes) -> None:
-        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
-        headers = {"Content-Type": self.dialect.upload_media_type}
-        self._send(
-            "POST", url, "graph-store", params=params, headers=headers, content=lambda: body
-        ).close()
-
     def _get_graph(self, graph: NamedNode) -> list[Triple]:
-        url, params = self.dialect.graph_store_request(self.endpoints.graph_store, graph)
-        headers = {"Accept": self.dialect.graph_accept}
-        response = self._send(
-            "GET", url, "graph-store", params=params, headers=headers, idempotent=True
-        )
+        response = self._graphs.get(graph)
         body = self._exchange.read(response)
         return [q.triple for q in self._parse_graph(response, body)]
 
@@ -928,7 +841,3 @@ def _default_transport() -> httpx.BaseTransport | None:
     """The ``http.client`` wire, or ``None`` - httpx's own transport, which honours them -
     when the environment names proxies (httpx ignores them beside a transport of ours)."""
     return None if urllib.request.getproxies() else KeepAliveTransport()
-
-
-def _upload_type(dialect: Dialect, rdf_format: RdfFormat) -> str:
-    return dialect.upload_media_type if rdf_format == RdfFormat.N_TRIPLES else rdf_format.media_type
