@@ -11,12 +11,17 @@ not take it for a leftover; :meth:`RemoteStore.open` removes leftovers whose mar
 than ``pending_grace``.
 
 Nothing is kept between calls but the HTTP connection pool and the committed graphs last
-listed: any number of processes can serve the same store. Every write also replaces a
-revision in the bookkeeping graph, in the same request, and :meth:`state` is derived from
-it, so ETags change whichever process wrote. A query needs the state too (to know whether
-the graphs last listed are still the committed ones): it reuses the token :meth:`state`
-read in the same context less than ``state_reuse`` ago, when no write through this store
-began since; otherwise it reads it first. The context is a ``contextvars`` one: the API
+listed: any number of processes can serve the same store. Every committing write also
+replaces a revision in the bookkeeping graph, in the same request, and :meth:`state` is
+derived from it, so ETags change whichever process wrote; every write, a mark or an undo
+too, replaces an epoch beside it. With ``union`` a query asks for the store's union of
+graphs instead of listing every batch graph (:meth:`_union_query`), which holds only
+committed batches while no graph is marked pending and the epoch stays the same.
+
+A query needs the state too (to know whether the graphs last listed are still the
+committed ones): it reuses the token :meth:`state` read in the same context less than
+``state_reuse`` ago, when no write through this store began since; otherwise it reads it
+first. The context is a ``contextvars`` one: the API
 runs each request's store work in a worker with a fresh copy of the request's context, so
 a request that read the state for its ETag queries in one round trip, not two, and never
 reuses a token another request read. A REST answer does better still: :meth:`speculate`
@@ -291,7 +296,7 @@ class RemoteStore:
         """``params`` on the store's union of graphs, which holds committed batches only
         while no write is under way: the answer stands when the state read after it is the
         one read before (``known``, no write under way) - every kgthread write, a failed one
-        too, replaces the revision, so no write began or ended while the query ran. Under
+        too, replaces the epoch, so no write began or ended while the query ran. Under
         :meth:`speculate` its own read after the work checks that. Otherwise it is asked
         again on the listed graphs."""
         assert self._union is not None
