@@ -85,6 +85,21 @@ def _wait(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> No
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
+def start_oxigraph(location: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``oxigraph serve`` (the PyPI binary beside this Python) on a free local port, once it
+    answers; the caller stops it with :func:`_stop`."""
+    port = _free_port()
+    binary = Path(sys.executable).with_name("oxigraph")
+    command = [str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server)
+    except BaseException:
+        _stop(server)
+        raise
+    return server, port
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGTERM)
@@ -213,25 +228,11 @@ def main() -> None:
     truth = json.loads(sample.with_suffix(".truth.json").read_text())
     units = [str(u["unit"]) for u in truth["top_units"]]
     lots = [str(lot["lot"]) for lot in truth["lots"]]
-    binary = Path(sys.executable).with_name("oxigraph")
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        server_port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(binary),
-                "serve",
-                "--location",
-                str(folder / "oxigraph"),
-                "--bind",
-                f"127.0.0.1:{server_port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, server_port = start_oxigraph(folder / "oxigraph")
         server_url = f"http://127.0.0.1:{server_port}"
         try:
-            _wait(f"{server_url}/query?query=ASK%7B%7D", server)
             dialect = dialect_for("oxigraph")
             embedded = EmbeddedStore.open(folder / "embedded")
             remote = RemoteStore.open(dialect, dialect.endpoints(server_url), timeout=600)

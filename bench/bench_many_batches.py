@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_backends import _free_port, _stop, _wait
+from bench_backends import _stop, start_oxigraph
 from common import percentiles, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -58,19 +57,12 @@ def _asked(store: GraphStore, calls: int) -> float:
 def main() -> None:
     arguments = _arguments()
     steps = [int(step) for step in arguments.steps.split(",")]
-    binary = Path(sys.executable).with_name("oxigraph")
     rows: list[list[object]] = []
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(binary), "serve", "--location", str(folder / "ox"), "--bind", f"127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server, port = start_oxigraph(folder / "ox")
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait(f"{url}/query?query=ASK%7B%7D", server)
             dialect = dialect_for("oxigraph")
             listed = RemoteStore.open(dialect, dialect.endpoints(url))
             union = RemoteStore.open(dialect, dialect.endpoints(url), union=True)

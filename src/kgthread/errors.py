@@ -8,6 +8,7 @@ these where they are raised (the store wrapper, the readers), nowhere else.
 from __future__ import annotations
 
 import errno
+import traceback
 from typing import Any
 
 
@@ -227,3 +228,15 @@ class OpcUaConfigError(BadRequest):
 
     code = "opcua-config"
     title = "OPC UA configuration error"
+
+
+def release_frames(exc: BaseException | None) -> None:
+    """Clear the frames of ``exc`` and of every error it was raised from or during: a
+    traceback keeps its frames' locals alive, and pyoxigraph results in them must be dropped
+    on the thread that made them, not wherever the error is handled."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if exc.__traceback__ is not None:
+            traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
 
 import httpx
 import pytest
@@ -20,8 +19,8 @@ from backends.stores import REMOTE_BACKENDS, remote_server
 from factories import catalog, product, unit
 from kgthread import ids
 from kgthread.config import Settings
-from kgthread.store.dialects import AuthKind, Credentials, dialect_for
 from kgthread.store.http_transport import KeepAliveTransport
+from kgthread.store.opening import open_store
 from kgthread.store.remote import RemoteStore
 
 SERIALS = "PREFIX kgt: <https://w3id.org/kgthread/ns#> SELECT ?s WHERE { ?u kgt:serialNumber ?s }"
@@ -52,16 +51,9 @@ class _Watching(KeepAliveTransport):
 
 
 def _open(settings: Settings, transport: httpx.BaseTransport | None = None) -> RemoteStore:
-    dialect = dialect_for(settings.store_dialect)
-    credentials = Credentials(
-        kind=cast(AuthKind, settings.store_auth),
-        user=settings.store_user,
-        password=settings.store_password,
-        token=settings.store_token,
-    )
-    return RemoteStore.open(
-        dialect, dialect.endpoints(settings.store), credentials=credentials, transport=transport
-    )
+    store = open_store(settings, transport=transport)
+    assert isinstance(store, RemoteStore)
+    return store
 
 
 @pytest.fixture(params=REMOTE_BACKENDS)

@@ -67,10 +67,8 @@ def watching() -> _Around:
 
 @pytest.fixture
 def union(settings: Settings, watching: _Around) -> Iterator[RemoteStore]:
-    dialect = dialect_for(settings.store_dialect)
-    store = RemoteStore.open(
-        dialect, dialect.endpoints(settings.store), transport=watching, union=True
-    )
+    store = open_store(settings.with_(store_union_dataset=True), transport=watching)
+    assert isinstance(store, RemoteStore)
     yield store
     store.close()
 

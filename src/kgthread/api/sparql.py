@@ -26,13 +26,13 @@ from kgthread.api.auth import check_role, readable
 from kgthread.api.deps import ServicesDep
 from kgthread.api.guard import allow_list, refuse_unlisted
 from kgthread.api.limits import Deadline, QueryLimits, limits_of, run_query, serialize_capped
-from kgthread.api.worker import release_frames
 from kgthread.errors import (
     BadRequest,
     Forbidden,
     PayloadTooLarge,
     StoreUnavailable,
     UnsupportedFormat,
+    release_frames,
 )
 from kgthread.ingest import update as updates
 from kgthread.store.base import GraphStore, QueryResult

@@ -7,21 +7,12 @@ it, so the frames are cleared on the worker before the error travels.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
+from kgthread.errors import release_frames
+
 T = TypeVar("T")
-
-
-def release_frames(exc: BaseException | None) -> None:
-    """Clear the frames of ``exc`` and of every error it was raised from or during."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if exc.__traceback__ is not None:
-            traceback.clear_frames(exc.__traceback__)
-        exc = exc.__cause__ or exc.__context__
 
 
 def on_worker(work: Callable[[], T]) -> Callable[[], T]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import httpx
+
 from kgthread.config import Settings
 from kgthread.store.base import GraphStore
 from kgthread.store.dialects import AuthKind, Credentials, dialect_for
@@ -25,8 +27,9 @@ def store_location(settings: Settings) -> str:
     return settings.store if settings.store else str(settings.data)
 
 
-def open_store(settings: Settings) -> GraphStore:
-    """The store ``settings`` name, opened (and recovered, as each store does on open)."""
+def open_store(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> GraphStore:
+    """The store ``settings`` name, opened (and recovered, as each store does on open).
+    ``transport``: the HTTP transport of a remote store (tests wrap the real one)."""
     if not is_remote(settings):
         return EmbeddedStore.open(Path(settings.store) if settings.store else settings.data)
     dialect = dialect_for(settings.store_dialect)
@@ -49,4 +52,5 @@ def open_store(settings: Settings) -> GraphStore:
         timeout=float(settings.store_timeout_seconds),
         bulk_piece=settings.store_bulk_piece_statements,
         union=settings.store_union_dataset,
+        transport=transport,
     )

@@ -42,7 +42,6 @@ import hashlib
 import logging
 import threading
 import time
-import traceback
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -73,7 +72,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError
+from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError, release_frames
 from kgthread.ids import DATA_BASE
 from kgthread.store import data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
@@ -446,13 +445,7 @@ class RemoteStore:
         try:
             return self._read_state()
         except BaseException as exc:
-            cause: BaseException | None = exc
-            seen: set[int] = set()
-            while cause is not None and id(cause) not in seen:
-                seen.add(id(cause))
-                if cause.__traceback__ is not None:
-                    traceback.clear_frames(cause.__traceback__)
-                cause = cause.__cause__ or cause.__context__
+            release_frames(exc)
             raise
 
     def last_state(self) -> str | None:
@@ -480,16 +473,14 @@ class RemoteStore:
                 max_workers=SPECULATING_READS, thread_name_prefix="kgthread-state"
             )
         token_read = self._token_readers.submit(self._read_state_beside)
-        pinned = self._pinned.set(known)
         try:
-            result = work(known.state)
+            result = self._on_graphs(known, work)
         finally:
-            self._pinned.reset(pinned)
             error = token_read.exception()
         if error is not None:
             raise error
         seen = token_read.result()
-        if seen.token != known.state or seen.writing or self._writes != writes:
+        if seen.token != known.state or self._writes != writes:
             return None
         self._recent.set((seen, time.monotonic(), writes))
         return seen.token, result
@@ -500,17 +491,21 @@ class RemoteStore:
         """:meth:`speculate` over the union of graphs (:meth:`_union_query`): the state is
         read after the work, not beside it, for the answer to stand only if no write began
         or ended since ``known`` was read - before any of its queries ran."""
-        pinned = self._pinned.set(known)
-        try:
-            result = work(known.state)
-        finally:
-            self._pinned.reset(pinned)
+        result = self._on_graphs(known, work)
         at = time.monotonic()
         seen = self._read_state()
         if seen != known.seen or self._writes != writes:
             return None
         self._recent.set((seen, at, writes))
         return seen.token, result
+
+    def _on_graphs(self, known: _Dataset, work: Callable[[str], T]) -> T:
+        """``work(token)`` with this context's queries on ``known``'s graphs."""
+        pinned = self._pinned.set(known)
+        try:
+            return work(known.state)
+        finally:
+            self._pinned.reset(pinned)
 
     # -- writes ---------------------------------------------------------------------------
 
