@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Triple
 
-from backends.stores import REMOTE_BACKENDS, remote_server
+from backends.stores import REMOTE_BACKENDS, backend_settings
 from kgthread import ids, vocab
 from kgthread.config import Settings
 from kgthread.errors import BadRequest, KgthreadError
@@ -75,10 +75,8 @@ def _open(
 
 
 @pytest.fixture(params=REMOTE_BACKENDS)
-def settings(request: pytest.FixtureRequest) -> Settings:
-    server = remote_server(request, request.param)
-    server.clear()
-    return server.settings(Settings())
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return backend_settings(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from pyoxigraph import QuerySolutions
 
 from api.live_server import Server
-from backends.stores import REMOTE_BACKENDS, remote_server
+from backends.stores import REMOTE_BACKENDS, backend_settings
 from factories import catalog, product, unit
 from kgthread import ids
 from kgthread.config import Settings
@@ -57,10 +57,8 @@ def _open(settings: Settings, transport: httpx.BaseTransport | None = None) -> R
 
 
 @pytest.fixture(params=REMOTE_BACKENDS)
-def settings(request: pytest.FixtureRequest) -> Settings:
-    server = remote_server(request, request.param)
-    server.clear()
-    return server.settings(Settings())
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return backend_settings(request, request.param, tmp_path)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pyoxigraph import QuerySolutions, RdfFormat, Triple, serialize
 
-from backends.stores import remote_server
+from backends.stores import backend_settings
 from factories import catalog, product, unit
 from kgthread import ids, lineage, queries
 from kgthread.config import Settings
@@ -54,10 +54,8 @@ class _Around(KeepAliveTransport):
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest) -> Settings:
-    server = remote_server(request, "oxigraph")
-    server.clear()
-    return server.settings(Settings())
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return backend_settings(request, "oxigraph", tmp_path)
 
 
 @pytest.fixture
