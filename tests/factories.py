@@ -76,3 +76,21 @@ def count(store: GraphStore, sparql: str = COUNT_ALL) -> int:
     result = store.query(sparql)
     assert isinstance(result, QuerySolutions)
     return int(next(iter(result))["n"].value)
+
+
+SERIALS = "PREFIX kgt: <https://w3id.org/kgthread/ns#> SELECT ?s WHERE { ?u kgt:serialNumber ?s }"
+
+
+def commit_unit(store: GraphStore, batch_id: str, serial: str) -> None:
+    """A batch of its own holding part P-1 and its unit ``serial``, committed."""
+    graph = ids.batch_graph(batch_id)
+    store.commit(graph, product("P-1") + unit("P-1", "A", serial), catalog(batch_id, graph))
+
+
+def serials(store: GraphStore) -> set[str]:
+    """The serial numbers of every committed unit."""
+    result = store.query(SERIALS)
+    assert isinstance(result, QuerySolutions)
+    found = {row["s"].value for row in result}
+    del result  # pyoxigraph results are dropped on the thread that made them
+    return found

@@ -12,18 +12,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pyoxigraph import QuerySolutions
 
 from api.live_server import Server
 from backends.stores import REMOTE_BACKENDS, backend_settings
-from factories import catalog, product, unit
+from factories import SERIALS, commit_unit, serials
 from kgthread import ids
 from kgthread.config import Settings
 from kgthread.store.http_transport import KeepAliveTransport
 from kgthread.store.opening import open_store
 from kgthread.store.remote import RemoteStore
 
-SERIALS = "PREFIX kgt: <https://w3id.org/kgthread/ns#> SELECT ?s WHERE { ?u kgt:serialNumber ?s }"
 STATE_MARK = b"store-state%23revision"
 """How a state-token read looks in a form-encoded query body."""
 
@@ -81,31 +79,18 @@ def writer(settings: Settings) -> Iterator[RemoteStore]:
     store.close()
 
 
-def _commit(store: RemoteStore, batch_id: str, serial: str) -> None:
-    graph = ids.batch_graph(batch_id)
-    store.commit(graph, product("P-1") + unit("P-1", "A", serial), catalog(batch_id, graph))
-
-
-def _serials(store: RemoteStore) -> set[str]:
-    result = store.query(SERIALS)
-    assert isinstance(result, QuerySolutions)
-    found = {row["s"].value for row in result}
-    del result
-    return found
-
-
 def test_nothing_written_the_answer_stands_with_its_token_read_beside_it(
     reader: RemoteStore, writer: RemoteStore, watching: _Watching
 ) -> None:
-    _commit(writer, "b1", "SN-1")
+    commit_unit(writer, "b1", "SN-1")
     assert reader.speculate(lambda _state: None) is None  # nothing listed yet
-    assert _serials(reader) == {"SN-1"}
+    assert serials(reader) == {"SN-1"}
     listed = reader.last_state()
     watching.sent.clear()
-    confirmed = reader.speculate(lambda state: (state, _serials(reader)))
+    confirmed = reader.speculate(lambda state: (state, serials(reader)))
     assert confirmed is not None
-    token, (guessed, serials) = confirmed
-    assert (token, guessed, serials) == (listed, listed, {"SN-1"})
+    token, (guessed, found) = confirmed
+    assert (token, guessed, found) == (listed, listed, {"SN-1"})
     threads = {kind: thread for kind, thread in watching.sent if kind != "other"}
     assert threads["state"].startswith("kgthread-state")
     assert threads["query"] == threading.current_thread().name
@@ -115,26 +100,26 @@ def test_nothing_written_the_answer_stands_with_its_token_read_beside_it(
 def test_a_write_before_the_token_read_sends_the_caller_back(
     reader: RemoteStore, writer: RemoteStore, watching: _Watching
 ) -> None:
-    _commit(writer, "b1", "SN-1")
-    assert _serials(reader) == {"SN-1"}
+    commit_unit(writer, "b1", "SN-1")
+    assert serials(reader) == {"SN-1"}
     before = reader.last_state()
     watching.hold_state.clear()
 
     def work(_state: str) -> set[str]:
-        _commit(writer, "b2", "SN-2")  # lands while the token read is held back
+        commit_unit(writer, "b2", "SN-2")  # lands while the token read is held back
         watching.hold_state.set()
-        return _serials(reader)
+        return serials(reader)
 
     assert reader.speculate(work) is None
     assert reader.state() != before
-    assert _serials(reader) == {"SN-1", "SN-2"}
+    assert serials(reader) == {"SN-1", "SN-2"}
 
 
 def test_a_write_after_the_token_read_is_not_in_the_answer(
     reader: RemoteStore, writer: RemoteStore, watching: _Watching
 ) -> None:
-    _commit(writer, "b1", "SN-1")
-    assert _serials(reader) == {"SN-1"}
+    commit_unit(writer, "b1", "SN-1")
+    assert serials(reader) == {"SN-1"}
     before = reader.last_state()
     done = threading.Event()
     original = watching.handle_request
@@ -150,13 +135,13 @@ def test_a_write_after_the_token_read_is_not_in_the_answer(
 
     def work(_state: str) -> set[str]:
         assert done.wait(30)  # the token is read: now a batch commits
-        _commit(writer, "b2", "SN-2")
-        return _serials(reader)
+        commit_unit(writer, "b2", "SN-2")
+        return serials(reader)
 
     confirmed = reader.speculate(work)
     assert confirmed == (before, {"SN-1"})  # the old token, and content of that state
     assert reader.state() != before
-    assert _serials(reader) == {"SN-1", "SN-2"}
+    assert serials(reader) == {"SN-1", "SN-2"}
 
 
 @contextmanager
@@ -180,7 +165,7 @@ def test_rest_answers_keep_true_etags_across_writes_of_another_process(
     watching: _Watching,
     tmp_path: Path,
 ) -> None:
-    _commit(writer, "b1", "SN-1")
+    commit_unit(writer, "b1", "SN-1")
     path, params = "/api/queries/unit-history", {"unit": ids.unit("P-1", "SN-1").value}
     with _client(settings, reader, tmp_path, cache=0) as client:
         first = client.get(path, params=params)
@@ -195,11 +180,11 @@ def test_rest_answers_keep_true_etags_across_writes_of_another_process(
         conditional = {"If-None-Match": again.headers["etag"]}
         assert client.get(path, params=params, headers=conditional).status_code == 304
         assert watching.kinds() == ["state"]  # a conditional request reads the state alone
-        _commit(writer, "b2", "SN-2")
+        commit_unit(writer, "b2", "SN-2")
         changed = client.get(path, params=params)
         assert changed.headers["etag"] != first.headers["etag"]
-        serials = client.get("/sparql", params={"query": SERIALS}).json()["results"]["bindings"]
-        assert {b["s"]["value"] for b in serials} == {"SN-1", "SN-2"}
+        rows = client.get("/sparql", params={"query": SERIALS}).json()["results"]["bindings"]
+        assert {b["s"]["value"] for b in rows} == {"SN-1", "SN-2"}
         conditional = {"If-None-Match": changed.headers["etag"]}
         assert client.get(path, params=params, headers=conditional).status_code == 304
 
@@ -211,7 +196,7 @@ def test_a_kept_answer_is_served_on_the_state_alone(
     watching: _Watching,
     tmp_path: Path,
 ) -> None:
-    _commit(writer, "b1", "SN-1")
+    commit_unit(writer, "b1", "SN-1")
     path, params = "/api/queries/unit-history", {"unit": ids.unit("P-1", "SN-1").value}
     with _client(settings, reader, tmp_path, cache=1 << 20) as client:
         first = client.get(path, params=params)

@@ -16,7 +16,7 @@ import pytest
 from pyoxigraph import QuerySolutions, RdfFormat, Triple, serialize
 
 from backends.stores import backend_settings
-from factories import catalog, product, unit
+from factories import catalog, commit_unit, product, serials, unit
 from kgthread import ids, lineage, queries
 from kgthread.config import Settings
 from kgthread.errors import BadRequest, KgthreadError
@@ -28,7 +28,6 @@ from kgthread.store.opening import open_store
 from kgthread.store.remote import RemoteStore
 
 STATE_MARK = b"store-state%23revision"
-SERIALS = "PREFIX kgt: <https://w3id.org/kgthread/ns#> SELECT ?s WHERE { ?u kgt:serialNumber ?s }"
 
 
 class _Around(KeepAliveTransport):
@@ -77,19 +76,6 @@ def writer(settings: Settings) -> Iterator[RemoteStore]:
     assert isinstance(store, RemoteStore)
     yield store
     store.close()
-
-
-def _serials(store: RemoteStore) -> set[str]:
-    result = store.query(SERIALS)
-    assert isinstance(result, QuerySolutions)
-    found = {row["s"].value for row in result}
-    del result
-    return found
-
-
-def _commit(store: RemoteStore, batch_id: str, serial: str) -> None:
-    graph = ids.batch_graph(batch_id)
-    store.commit(graph, product("P-1") + unit("P-1", "A", serial), catalog(batch_id, graph))
 
 
 def test_named_queries_answer_as_on_listed_graphs(
@@ -174,28 +160,28 @@ class _HeldWrite:
 def test_a_write_landing_before_the_query_is_never_seen_half_done(
     union: RemoteStore, writer: RemoteStore, watching: _Around, tmp_path: Path
 ) -> None:
-    _commit(writer, "b1", "SN-1")
-    assert _serials(union) == {"SN-1"}  # the state is read: no write under way
+    commit_unit(writer, "b1", "SN-1")
+    assert serials(union) == {"SN-1"}  # the state is read: no write under way
     write = _HeldWrite(writer, tmp_path, "SN-2", fail=False)
     watching.before = write.start  # between the state read and the union query
     asked = watching.union_queries
-    assert _serials(union) == {"SN-1"}  # SN-2's graph was in the union, half done
+    assert serials(union) == {"SN-1"}  # SN-2's graph was in the union, half done
     assert watching.union_queries == asked + 1  # asked on the union, then on listed graphs
     write.finish()
     union.state()
-    assert _serials(union) == {"SN-1", "SN-2"}
+    assert serials(union) == {"SN-1", "SN-2"}
 
 
 def test_a_write_that_begins_and_fails_during_the_query_is_noticed(
     union: RemoteStore, writer: RemoteStore, watching: _Around, tmp_path: Path
 ) -> None:
-    _commit(writer, "b1", "SN-1")
-    assert _serials(union) == {"SN-1"}
+    commit_unit(writer, "b1", "SN-1")
+    assert serials(union) == {"SN-1"}
     token = union.state()
     write = _HeldWrite(writer, tmp_path, "SN-2", fail=True)
     watching.before = write.start  # marked and written before the query...
     watching.after = write.finish  # ...undone after it, before the state is read again
-    assert _serials(union) == {"SN-1"}  # the same revision, no mark: the epoch told
+    assert serials(union) == {"SN-1"}  # the same revision, no mark: the epoch told
     assert union.state() == token  # nothing was committed: ETags stay
 
 
@@ -208,18 +194,18 @@ def test_a_store_without_a_union_is_refused_clearly() -> None:
 def test_an_answer_speculated_on_the_union_stands_only_if_nothing_was_written(
     union: RemoteStore, writer: RemoteStore, watching: _Around
 ) -> None:
-    _commit(writer, "b1", "SN-1")
-    assert _serials(union) == {"SN-1"}
+    commit_unit(writer, "b1", "SN-1")
+    assert serials(union) == {"SN-1"}
     asked = watching.union_queries
-    confirmed = union.speculate(lambda _state: _serials(union))
+    confirmed = union.speculate(lambda _state: serials(union))
     assert confirmed == (union.last_state(), {"SN-1"})
     assert watching.union_queries == asked + 1
 
     def work(_state: str) -> set[str]:
-        found = _serials(union)
-        _commit(writer, "b2", "SN-2")  # lands after the query, before the state is read
+        found = serials(union)
+        commit_unit(writer, "b2", "SN-2")  # lands after the query, before the state is read
         return found
 
     assert union.speculate(work) is None  # the caller asks again, on the new state
     union.state()
-    assert _serials(union) == {"SN-1", "SN-2"}
+    assert serials(union) == {"SN-1", "SN-2"}
