@@ -51,6 +51,7 @@ class Kind(Enum):
     BATCH = ("batch", 1)
     GRAPH = ("graph", 1)
     SOURCE = ("source", 1)
+    DOCUMENT = ("document", 2)
     ADAPTER = ("adapter", 1)
     AGENT = ("agent", 1)
 
@@ -227,6 +228,12 @@ def batch_graph(batch_id: str) -> NamedNode:
 
 def source_document(sha256: str) -> NamedNode:
     return mint(Kind.SOURCE, sha256)
+
+
+def document(system: str, identity: str) -> NamedNode:
+    """A source document across its versions: the system that sends it and the identity
+    that survives a re-export (a STEP assembly's root products, a B2MML document ID)."""
+    return mint(Kind.DOCUMENT, system, identity)
 
 
 def adapter(name: str) -> NamedNode:

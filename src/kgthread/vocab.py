@@ -115,6 +115,7 @@ ENGINEERING_CHANGE = kgt("EngineeringChange")
 # provenance
 INGEST_BATCH = kgt("IngestBatch")
 SOURCE_DOCUMENT = kgt("SourceDocument")
+DOCUMENT = kgt("Document")
 ADAPTER = kgt("Adapter")
 
 # --- kgthread properties ---------------------------------------------------------------
@@ -213,6 +214,15 @@ AUTHOR = kgt("author")
 APPLICATION_PROTOCOL = kgt("applicationProtocol")
 ADAPTER_VERSION = kgt("adapterVersion")
 TRIPLE_COUNT = kgt("tripleCount")
+VERSION_OF = kgt("versionOf")
+DOCUMENT_VERSION = kgt("documentVersion")
+DOCUMENT_ID = kgt("documentId")
+SOURCE_SYSTEM = kgt("sourceSystem")
+SUPERSEDED_BY = kgt("supersededBy")
+SUPERSEDED_AT = kgt("supersededAtTime")
+IDEMPOTENCY_KEY = kgt("idempotencyKey")
+CONTENT_DIGEST = kgt("contentDigest")
+HELD_DIRECTLY = kgt("heldDirectly")
 SOURCE_LOCATION = kgt("sourceLocation")
 
 

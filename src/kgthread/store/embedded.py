@@ -44,6 +44,7 @@ from kgthread.errors import (
 )
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term
+from kgthread.store.current_view import VIEW_GRAPH, Change, CurrentView, GraphName, ViewDelta
 from kgthread.vocab import TARGET_GRAPH
 
 _log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ class EmbeddedStore:
         self._opened = uuid.uuid4().hex[:12]
         self._writes = 0
         self.recovered_graphs: list[NamedNode] = self._recover()
+        self._view = CurrentView(store)
+        if self._view.needs_rebuild():
+            _log.warning("building the current view of a store written without one")
+            self._store.update(self._view.rebuild_statement())
 
     @classmethod
     def open(cls, path: Path | None) -> EmbeddedStore:
@@ -95,7 +100,9 @@ class EmbeddedStore:
         leftovers = [
             g
             for g in self._store.named_graphs()
-            if isinstance(g, NamedNode) and g != CATALOG_GRAPH and g not in catalogued
+            if isinstance(g, NamedNode)
+            and g not in (CATALOG_GRAPH, VIEW_GRAPH)
+            and g not in catalogued
         ]
         for graph in leftovers:
             self._store.remove_graph(graph)
@@ -107,8 +114,13 @@ class EmbeddedStore:
         return [
             g
             for g in self._store.named_graphs()
-            if isinstance(g, NamedNode) and g not in self._pending
+            if isinstance(g, NamedNode) and g not in self._pending and g != VIEW_GRAPH
         ]
+
+    @property
+    def history(self) -> frozenset[NamedNode]:
+        """Graphs of superseded batches: kept, readable by name, not current."""
+        return frozenset(self._view.history)
 
     def query(
         self,
@@ -124,19 +136,15 @@ class EmbeddedStore:
         }
         pending = bool(self._pending)
         with _translated("query could not be evaluated", "store read failed"):
-            if default_graph is None and not pending:
-                return self._store.query(
-                    sparql,
-                    base_iri=base_iri,
-                    use_default_graph_as_union=True,
-                    named_graphs=_graph_list(named_graphs),
-                    substitutions=subs or None,
-                )
-            visible = self._visible_graphs() if pending else []
+            # The default graph is the current view's disjoint parts: every fact once.
             dataset_default: list[NamedNode | BlankNode | DefaultGraph] = (
-                [*default_graph] if default_graph is not None else [DefaultGraph(), *visible]
+                [*default_graph] if default_graph is not None else [*self._view.dataset()]
             )
-            named = _graph_list(named_graphs) if named_graphs is not None else _graph_list(visible)
+            named = (
+                _graph_list(named_graphs)
+                if named_graphs is not None or not pending
+                else _graph_list(self._visible_graphs())
+            )
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
@@ -152,9 +160,9 @@ class EmbeddedStore:
         obj: Term | None = None,
         graph: NamedNode | DefaultGraph | None = None,
     ) -> Iterator[Quad]:
-        pending = self._pending
+        hidden = self._pending | {VIEW_GRAPH} | (self._view.history if graph is None else set())
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
-            if not pending or quad.graph_name not in pending:
+            if quad.graph_name not in hidden:
                 yield quad
 
     def graph_names(self) -> list[NamedNode]:
@@ -165,10 +173,9 @@ class EmbeddedStore:
 
     def dump(self, graph: NamedNode | None, rdf_format: RdfFormat) -> bytes:
         if graph is None:
-            if self._pending:
-                quads = [q for q in self._store if q.graph_name not in self._pending]
-                return serialize(quads, format=rdf_format) or b""
-            return self._store.dump(format=rdf_format) or b""
+            hidden = self._pending | {VIEW_GRAPH}
+            quads = [q for q in self._store if q.graph_name not in hidden]
+            return serialize(quads, format=rdf_format) or b""
         return self._store.dump(format=rdf_format, from_graph=graph) or b""
 
     def dump_graph_to(self, target: Path, graph: NamedNode) -> None:
@@ -178,7 +185,8 @@ class EmbeddedStore:
             self._store.dump(str(target), format=RdfFormat.N_TRIPLES, from_graph=graph)
 
     def triple_count(self) -> int:
-        return len(self._store)
+        """Statements stored in the graphs (the derived current view not counted)."""
+        return len(self._store) - self._view.size()
 
     def state(self) -> str:
         # Only this process writes (the folder is locked), so a counter of its own writes,
@@ -187,12 +195,29 @@ class EmbeddedStore:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        changes: Mapping[GraphName, Change] | None = None,
+        dropped: Sequence[NamedNode] = (),
+    ) -> None:
+        """Run an update; ``changes`` (what it adds and removes per graph, a ``dropped``
+        graph's whole content among its removals) keeps the current view in step in the
+        same transaction. Without them the view is not touched."""
         with (
             self._write_lock,
             _translated("update could not be evaluated, nothing written", "store write failed"),
         ):
-            self._store.update(sparql, base_iri=base_iri)
+            if changes is None:
+                self._store.update(sparql, base_iri=base_iri)
+            else:
+                delta = self._view.delta(changes, dropped=dropped)
+                self._store.update(self._with_view(sparql, delta), base_iri=base_iri)
+                self._view.applied(delta)
+                for graph in dropped:
+                    self._view.forget(graph)
             self._writes += 1
 
     def commit(
@@ -202,24 +227,55 @@ class EmbeddedStore:
         catalog: Iterable[Triple],
         *,
         replace: bool = False,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
-        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        new = frozenset(triples)
+        quads = [Quad(t.subject, t.predicate, t.object, graph) for t in new]
         quads.extend(Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog)
         with self._write_lock:
             try:
-                if replace:
-                    self._store.update(
-                        data_blocks.transaction(
-                            data_blocks.drop_graph(graph), data_blocks.insert_data(quads)
-                        )
+                old = (
+                    frozenset(
+                        q.triple for q in self._store.quads_for_pattern(None, None, None, graph)
                     )
+                    if replace
+                    else frozenset()
+                )
+                change = Change(added=new - old, removed=old - new)
+                delta = self._view.delta({graph: change}, leaving=retire)
+                view_quads = [Quad(t.subject, t.predicate, t.object, VIEW_GRAPH) for t in delta.add]
+                if replace or delta.remove or delta.statements or delta.direct_removed:
+                    head = data_blocks.drop_graph(graph) if replace else ""
+                    self._store.update(self._with_view(head, delta, [*quads, *view_quads]))
                 else:
-                    self._store.extend(quads)
+                    self._store.extend([*quads, *view_quads])
                     if not quads:
                         self._store.add_graph(graph)
+                self._view.applied(delta, retired=retire)
                 self._writes += 1
             except OSError as exc:
+                self._view.reload()
                 raise _write_error("store write failed, nothing committed", exc) from exc
+
+    def _with_view(self, head: str, delta: ViewDelta, inserted: Sequence[Quad] = ()) -> str:
+        """One transaction: ``head``, then the data and the view's change, then the view's
+        engine-evaluated statements (they read the state the rest left)."""
+        added_marks, removed_marks = self._view.marks(delta)
+        removed = [
+            *(Quad(t.subject, t.predicate, t.object, VIEW_GRAPH) for t in delta.remove),
+            *removed_marks,
+        ]
+        added = [
+            *inserted,
+            *(Quad(t.subject, t.predicate, t.object, VIEW_GRAPH) for t in delta.add),
+            *added_marks,
+        ]
+        return data_blocks.transaction(
+            head,
+            data_blocks.delete_data(removed) if removed else "",
+            data_blocks.insert_data(added) if added else "",
+            *delta.statements,
+        )
 
     def bulk_commit(
         self,
@@ -232,6 +288,7 @@ class EmbeddedStore:
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
         with self._write_lock:
             if graph in self._stranded:  # left by a load that failed on a full disk: try again
@@ -250,15 +307,29 @@ class EmbeddedStore:
                 # The catalog is read only now: it may describe what ``check`` counted.
                 entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
                 try:
-                    self._store.extend(entry)
+                    self._store.update(self._with_view("", self._bulk_delta(graph, retire), entry))
                 except OSError as exc:
+                    self._view.reload()
                     self._remove_uncommitted(graph)
                     raise _write_error("store write failed, nothing committed", exc) from exc
+                self._view.reload()
                 self._writes += 1
             finally:
                 if graph not in self._stranded:
                     self._pending.discard(graph)
             self._compact()
+
+    def _bulk_delta(self, graph: NamedNode, retire: Sequence[NamedNode]) -> ViewDelta:
+        """A loaded graph that shares nothing with the graphs held directly is held directly
+        too (read in place, never copied); otherwise it is copied into the view."""
+        if self._view.overlaps_direct(graph, retire):
+            delta = self._view.delta({}, leaving=retire)
+            delta.statements.insert(0, self._view.copy_in(graph))
+            return delta
+        delta = self._view.delta({}, leaving=retire, arriving_direct=[graph])
+        if self._view.size():
+            delta.statements.insert(0, self._view.take_directly(graph))
+        return delta
 
     def _remove_uncommitted(self, graph: NamedNode) -> None:
         """Remove a bulk-loaded graph that will not be committed. When that fails too (a full
@@ -344,14 +415,20 @@ class EmbeddedStore:
         removals = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog_removals]
         with self._write_lock:
             try:
+                delta = self._view.delta({}, leaving=[graph])
+                view = self._with_view("", delta)
                 self._store.update(
                     data_blocks.transaction(
                         data_blocks.delete_data(removals) if removals else "",
+                        view,  # reads the graph: before it is dropped
                         data_blocks.drop_graph(graph),
                     )
                 )
+                self._view.applied(delta)
+                self._view.forget(graph)
                 self._writes += 1
             except OSError as exc:
+                self._view.reload()
                 raise _write_error("store write failed, nothing dropped", exc) from exc
 
     def close(self) -> None:
@@ -360,6 +437,7 @@ class EmbeddedStore:
         except OSError as exc:  # flushing is best effort: committed data is already durable
             raise _write_error("store flush failed", exc) from exc
         finally:
+            del self._view  # it holds the store too
             del self._store  # the folder is released even when the flush failed
 
 
