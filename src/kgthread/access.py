@@ -34,6 +34,7 @@ from kgthread.store.base import (
     Subject,
     Term,
 )
+from kgthread.store.current_view import Change
 
 CATALOG = "catalog"
 INFERRED = "inferred"
@@ -163,8 +164,15 @@ class ScopedStore:
 
     # -- writes pass through: the role decides who may write ------------------------------
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        self.inner.update(sparql, base_iri=base_iri)
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        changes: Mapping[NamedNode | DefaultGraph, Change] | None = None,
+        dropped: Sequence[NamedNode] = (),
+    ) -> None:
+        self.inner.update(sparql, base_iri=base_iri, changes=changes, dropped=dropped)
 
     def commit(
         self,
@@ -173,8 +181,9 @@ class ScopedStore:
         catalog: Iterable[Triple],
         *,
         replace: bool = False,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
-        self.inner.commit(graph, triples, catalog, replace=replace)
+        self.inner.commit(graph, triples, catalog, replace=replace, retire=retire)
 
     def bulk_commit(
         self,
@@ -187,6 +196,7 @@ class ScopedStore:
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
         self.inner.bulk_commit(
             graph,
@@ -197,6 +207,7 @@ class ScopedStore:
             base_iri=base_iri,
             progress=progress,
             check_loaded=check_loaded,
+            retire=retire,
         )
 
     def drop_graph(self, graph: NamedNode, catalog_removals: Iterable[Triple] = ()) -> None:

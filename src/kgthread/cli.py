@@ -7,6 +7,7 @@ error. Errors print one line naming the file, line or focus node; no traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -23,7 +24,7 @@ from kgthread.errors import BadRequest, KgthreadError, ValidationFailed
 from kgthread.gate import Gate
 from kgthread.ingest import adapters
 from kgthread.ingest.adapters import IngestOptions
-from kgthread.ingest.batch import BulkFile, class_counts
+from kgthread.ingest.batch import Batch, BulkFile, class_counts
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.rdf_files import batch_from_file, format_of
 from kgthread.reasoning import Reasoner
@@ -44,6 +45,25 @@ _GRAPH_FORMATS = {
 }
 
 
+def _version_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--document",
+        help="identity of the source document across versions (default: the file names); "
+        "a new version replaces the current one",
+    )
+    command.add_argument(
+        "--append",
+        action="store_true",
+        help="the source only adds (events, summaries): replace no earlier version",
+    )
+
+
+def _versioned(batch: Batch, args: argparse.Namespace) -> Batch:
+    """``batch`` with the document identity and append mode the command line gave."""
+    document = args.document or batch.document
+    return dataclasses.replace(batch, document=document, append=args.append or batch.append)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kgthread", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kgthread {__version__}")
@@ -58,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load RDF files through the SHACL gate")
     load.add_argument("files", nargs="+", type=Path)
     load.add_argument("--format", help="RDF format or media type (default: by extension)")
-    load.add_argument("--batch-id", help="batch id (default: digest of the file)")
+    load.add_argument(
+        "--batch-id", help="idempotency key: a retry with it is applied once (default: new id)"
+    )
+    _version_options(load)
     load.add_argument("--base-iri", help="base IRI for relative IRIs")
 
     sample = commands.add_parser("sample", help="write a synthetic sample factory")
@@ -80,7 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("adapter", help="adapter: " + ", ".join(adapters.names()))
     ingest.add_argument("files", nargs="+", type=Path)
     ingest.add_argument("--kind", help="record type, for the tabular adapter")
-    ingest.add_argument("--batch-id", help="batch id (default: digest of the sources)")
+    ingest.add_argument(
+        "--batch-id", help="idempotency key: a retry with it is applied once (default: new id)"
+    )
+    _version_options(ingest)
     ingest.add_argument("--failsafe", action="store_true", help="skip malformed records")
     ingest.add_argument(
         "--option", action="append", default=[], metavar="KEY=VALUE", help="adapter option"
@@ -93,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     nodeset.add_argument("files", nargs="+", type=Path)
     nodeset.add_argument("--equipment-prefix", help="ISA-95 path above the machines, a/b/c")
-    nodeset.add_argument("--batch-id", help="batch id (default: digest of the files)")
+    nodeset.add_argument(
+        "--batch-id", help="idempotency key: a retry with it is applied once (default: new id)"
+    )
     nodeset.add_argument("--failsafe", action="store_true", help="allow missing required models")
     opcua_watch = opcua_commands.add_parser(
         "watch", help="subscribe to a server and commit window summaries"
@@ -182,11 +210,12 @@ def _load(args: argparse.Namespace, settings: Settings) -> int:
                 base_iri=args.base_iri,
                 batch_id=args.batch_id,
             )
+            batch = _versioned(batch, args)
             progress = _progress_printer(path) if batch.bulk is not None else None
             result = pipeline.ingest(batch, progress=progress)
             if progress is not None:
                 print(file=sys.stderr)
-            verb = "already loaded" if result.status == "duplicate" else "loaded"
+            verb = _VERBS[result.status].format("loaded")
             rate = result.triple_count / result.seconds if result.seconds else 0.0
             print(
                 f"{path.name}: {verb} as batch {result.batch_id} "
@@ -210,15 +239,27 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         pipeline = _pipeline(store, settings)
         for batch in adapter.batches(args.files, options):
+            batch = _versioned(batch, args)
             result = pipeline.ingest(batch)
-            verb = "already ingested" if result.status == "duplicate" else "ingested"
+            verb = _VERBS[result.status].format("ingested")
             names = ", ".join(s.name or s.sha256[:12] for s in batch.sources)
-            print(f"{names}: {verb} as batch {result.batch_id} ({result.triple_count} triples)")
+            version = f", version {result.version}" if result.version else ""
+            print(
+                f"{names}: {verb} as batch {result.batch_id}{version} "
+                f"({result.triple_count} triples)"
+            )
             for cls, count in sorted(class_counts(batch.triples).items()):
                 print(f"  {count:>8} {cls}")
     finally:
         store.close()
     return 0
+
+
+_VERBS = {
+    "committed": "{}",
+    "duplicate": "already {} (same batch id and content)",
+    "unchanged": "unchanged (the current version holds the same content)",
+}
 
 
 def _key_values(pairs: Sequence[str]) -> dict[str, str]:

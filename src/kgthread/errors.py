@@ -107,6 +107,14 @@ class Forbidden(KgthreadError):
     title = "Forbidden"
 
 
+class Conflict(KgthreadError):
+    """A write that contradicts an earlier one: the same idempotency key with other content."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
 class PayloadTooLarge(KgthreadError):
     status = 413
     code = "payload-too-large"

@@ -1,6 +1,7 @@
 """``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect identification).
 
-``?graph=<iri>`` names a graph, ``?default`` the store's own default graph, neither the
+``?graph=<iri>`` names a graph, ``?default`` the default graph (read: every current fact
+once, as queries see it; written: the store's own default graph), neither the
 whole dataset (``GET``/``HEAD`` as TriG or N-Quads; ``POST`` creates a new graph and
 answers with its IRI in ``Location``). Every write is ingestion: a named-graph write is a
 batch through the pipeline (gate, then one commit with its catalog entry); a default-graph
@@ -11,14 +12,13 @@ it in one transaction.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from functools import partial
+from functools import cache, partial
+from importlib import resources
 
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, serialize
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryTriples, RdfFormat, Triple, serialize
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
@@ -35,6 +35,12 @@ from kgthread.ingest.rdf_files import parse_triples
 from kgthread.store.base import CATALOG_GRAPH
 
 router = APIRouter(tags=["graph store"])
+
+
+@cache
+def _rq(name: str) -> str:
+    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+
 
 ADAPTER = "graph-store"
 ADAPTER_VERSION = "1.0"
@@ -86,8 +92,10 @@ def _read(
         return b"", offer.content_type
     if isinstance(target, NamedNode):
         return store.dump(target, offer.format), offer.content_type
-    triples = [Triple(q.subject, q.predicate, q.object) for q in store.quads(graph=DEFAULT)]
-    return serialize(triples, format=offer.format) or b"", offer.content_type
+    # The default graph as queries see it: every current fact once (the RDF merge).
+    result = store.query(_rq("default-graph.rq"))
+    assert isinstance(result, QueryTriples)
+    return serialize(list(result), format=offer.format) or b"", offer.content_type
 
 
 @router.put("/store", summary="Replace a graph (201 created, 204 replaced)", dependencies=WRITE)
@@ -102,7 +110,8 @@ async def put(request: Request, services: ServicesDep) -> Response:
                 partial(_write_default, services, triples, source, agent=agent)
             )
             return Response(status_code=204)
-        batch = _batch(target, triples, source, uuid.uuid4().hex, replace=True, agent=agent)
+        key = _idempotency_key(request)
+        batch = _batch(target, triples, source, key, replace=True, agent=agent)
         existed = await anyio.to_thread.run_sync(services.store.contains_graph, target)
         result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
     if existed:
@@ -131,9 +140,9 @@ async def post(request: Request, services: ServicesDep) -> Response:
         existed = target is not None and await anyio.to_thread.run_sync(
             services.store.contains_graph, target
         )
-        # Retrying the same POST to the same graph is a no-op: the batch id is its digest.
-        key = f"{ADAPTER}\n{target.value if target else ''}\n{source.sha256}".encode()
-        batch = _batch(target, triples, source, hashlib.sha256(key).hexdigest()[:32], agent=agent)
+        # Every POST is applied (what the graph already holds is not added twice); a retry
+        # is recognised only by the Idempotency-Key the client sends.
+        batch = _batch(target, triples, source, _idempotency_key(request), agent=agent)
         result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
     if existed:
         return Response(status_code=204)
@@ -196,7 +205,7 @@ def _batch(
     target: NamedNode | None,
     triples: list[Triple],
     source: Source,
-    batch_id: str,
+    batch_id: str | None,
     *,
     replace: bool = False,
     agent: str = "anonymous",
@@ -211,6 +220,14 @@ def _batch(
         replace=replace,
         agent=agent,
     )
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The client's ``Idempotency-Key`` header: a retry under it is applied once."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and not key.strip():
+        raise BadRequest("Idempotency-Key: empty")
+    return key.strip() if key is not None else None
 
 
 def _target(request: Request) -> Target | None:

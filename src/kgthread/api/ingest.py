@@ -7,6 +7,7 @@ already committed, or 422 problem+json carrying the SHACL report.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from kgthread.ingest.batch import class_counts
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
-_RESERVED = {"name", "batch_id", "kind", "failsafe"}
+_RESERVED = {"name", "batch_id", "kind", "failsafe", "document", "append"}
 _DOCUMENT = {
     "description": "the source document itself, as bytes; read while it streams and refused "
     "with 413 past max_upload_bytes, with or without Content-Length",
@@ -51,6 +52,13 @@ async def ingest(
     batch_id: Annotated[str | None, Query(description="client batch id, for safe retries")] = None,
     kind: Annotated[str | None, Query(description="record type (tabular adapter)")] = None,
     failsafe: Annotated[bool, Query(description="skip malformed records")] = False,
+    document: Annotated[
+        str | None,
+        Query(description="identity of the source document across versions (default: name)"),
+    ] = None,
+    append: Annotated[
+        bool, Query(description="the source only adds: replace no earlier version")
+    ] = False,
 ) -> JSONResponse:
     chosen = adapters.get(adapter)
     body = await read_body(request, services.settings.max_upload_bytes)
@@ -63,8 +71,11 @@ async def ingest(
     options = IngestOptions(
         agent=agent, batch_id=batch_id, kind=kind, strict=not failsafe, extra=extra
     )
+    key = request.headers.get("idempotency-key") or batch_id
+    options = dataclasses.replace(options, batch_id=key)
     batch = await anyio.to_thread.run_sync(partial(chosen.upload, name, body, options))
+    batch = dataclasses.replace(batch, document=document or batch.document, append=append)
     async with services.writer:
         result = await anyio.to_thread.run_sync(services.pipeline.ingest, batch)
     payload: dict[str, Any] = {**result.to_json(), "classes": class_counts(batch.triples)}
-    return JSONResponse(payload, status_code=200 if result.status == "duplicate" else 201)
+    return JSONResponse(payload, status_code=201 if result.status == "committed" else 200)

@@ -2,13 +2,16 @@
 
 A batch carries its triples (or, for large RDF files, the file itself so the store can take
 its fast path), where each came from, and what the provenance activity must say about it.
-Its id defaults to a digest of its sources and adapter, so re-sending the same file is a
-no-op; clients may choose their own id to make retries safe.
+Its id is new for every write unless the client names one (an idempotency key): a retry is
+recognised by that key only, never guessed from content, so no write the caller meant is
+skipped. A batch names the source document it is a version of, so a new version replaces
+the old one in the current view.
 """
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,18 +65,42 @@ class Batch:
     locations: Mapping[str, str] = field(default_factory=dict)
     """Source location (file and line, XML path, record id) per term, in N-Triples form."""
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    document: str | None = None
+    """The identity of the source document across versions (default: the source names)."""
+    append: bool = False
+    """The source only ever adds (events, summaries): no earlier version is replaced."""
+    generated_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def id(self) -> str:
-        if self.batch_id:
-            return self.batch_id
+        return self.batch_id or self.generated_id
+
+    @property
+    def content_digest(self) -> str:
+        """What the batch carries: its adapter and sources (or its triples when it has no
+        source document). A retry under the same key must carry the same."""
         digest = hashlib.sha256(self.adapter.encode())
-        for source in self.sources:
+        for source in sorted(self.sources, key=lambda s: s.sha256):
             digest.update(source.sha256.encode())
         if not self.sources:
-            for triple in self.triples:
-                digest.update(str(triple).encode())
-        return digest.hexdigest()[:32]
+            for line in sorted(str(t) for t in self.triples):
+                digest.update(line.encode())
+        return digest.hexdigest()
+
+    @property
+    def document_identity(self) -> str | None:
+        """The document this batch is a version of, or ``None`` (appends, graph writes)."""
+        if self.append or self.target_graph is not None:
+            return None
+        if self.document:
+            return self.document
+        names = sorted({s.name for s in self.sources if s.name})
+        return "\n".join(names) or None
+
+    @property
+    def document_iri(self) -> NamedNode | None:
+        identity = self.document_identity
+        return None if identity is None else ids.document(self.adapter, identity)
 
     @property
     def graph(self) -> NamedNode:
@@ -84,8 +111,11 @@ class Batch:
         return ids.batch(self.id)
 
 
-def provenance(batch: Batch, triple_count: int, ended: datetime) -> list[Triple]:
-    """The batch's ``kgt:IngestBatch`` activity, its sources and its adapter, for the catalog."""
+def provenance(
+    batch: Batch, triple_count: int, ended: datetime, version: int | None = None
+) -> list[Triple]:
+    """The batch's ``kgt:IngestBatch`` activity, its sources, its adapter and the document
+    it is a ``version`` of, for the catalog."""
     activity = batch.activity
     adapter = ids.adapter(batch.adapter)
     agent = ids.agent(batch.agent)
@@ -105,7 +135,21 @@ def provenance(batch: Batch, triple_count: int, ended: datetime) -> list[Triple]
         Triple(activity, vocab.PROV_WAS_ASSOCIATED_WITH, agent),
         Triple(agent, vocab.RDF_TYPE, vocab.PROV_AGENT),
         Triple(agent, vocab.RDFS_LABEL, Literal(batch.agent)),
+        Triple(activity, vocab.CONTENT_DIGEST, Literal(batch.content_digest)),
     ]
+    if batch.batch_id:
+        triples.append(Triple(activity, vocab.IDEMPOTENCY_KEY, Literal(batch.batch_id)))
+    document, identity = batch.document_iri, batch.document_identity
+    if document is not None and identity is not None and version is not None:
+        triples += [
+            Triple(activity, vocab.VERSION_OF, document),
+            Triple(
+                activity, vocab.DOCUMENT_VERSION, Literal(str(version), datatype=vocab.XSD_INTEGER)
+            ),
+            Triple(document, vocab.RDF_TYPE, vocab.DOCUMENT),
+            Triple(document, vocab.DOCUMENT_ID, Literal(identity)),
+            Triple(document, vocab.SOURCE_SYSTEM, Literal(batch.adapter)),
+        ]
     for source in batch.sources:
         document = ids.source_document(source.sha256)
         triples += [

@@ -1,8 +1,10 @@
 """The pipeline: the one place that wires a batch through the gate into the store.
 
 Order matters and is the whole point: nothing reaches the store before the gate has passed
-it, the batch's provenance lands in the catalog in the same transaction as its triples, and
-a batch id already in the catalog is acknowledged without writing anything again.
+it, the batch's provenance lands in the catalog in the same transaction as its triples, a
+new version of a document retires the current one in that transaction too, and a retry
+under a client's key already in the catalog is acknowledged without writing anything again
+(the same key with other content is refused).
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from pyoxigraph import NamedNode, Store, Triple
 from kgthread import vocab
 from kgthread.audit.digest import Digest, canonical_digest, graph_digest
 from kgthread.audit.trail import AuditTrail, GraphName, Recorder
-from kgthread.errors import ValidationFailed
+from kgthread.errors import Conflict, ValidationFailed
 from kgthread.gate import Checked, Gate
+from kgthread.ingest import versions
 from kgthread.ingest.batch import Batch, provenance
 from kgthread.reasoning import Reasoner
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.validation import Report
 
-Status = Literal["committed", "duplicate"]
+Status = Literal["committed", "duplicate", "unchanged"]
 DEFAULT_MEMORY_LIMIT = 512 * 1024 * 1024
 
 
@@ -39,9 +42,14 @@ class CommitResult:
     report: Report | None
     seconds: float
 
+    superseded: NamedNode | None = None
+    version: int | None = None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "batch": self.batch_id,
+            "version": self.version,
+            "superseded": None if self.superseded is None else self.superseded.value,
             "graph": self.graph.value,
             "status": self.status,
             "triples": self.triple_count,
@@ -93,20 +101,56 @@ class Pipeline:
         self, batch: Batch, progress: Callable[[int], None] | None, record: Recorder | None
     ) -> CommitResult:
         started = time.perf_counter()
-        if not batch.replace and self.is_committed(batch.id):
+        if batch.batch_id is not None:
+            recorded = versions.digest_for_key(self.store, batch.batch_id)
+            if recorded is not None:
+                if recorded and recorded != batch.content_digest:
+                    raise Conflict(
+                        f"batch id {batch.batch_id!r} was already used for other content; "
+                        "a retry must send the same content, a new write a new id",
+                        batch=batch.batch_id,
+                    )
+                if record is not None:
+                    record.duplicate()
+                return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
+        document = batch.document_iri
+        current = None if document is None else versions.current(self.store, document)
+        if current is not None and self._unchanged(batch, current):
             if record is not None:
                 record.duplicate()
-            return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
+            return CommitResult(
+                current.batch.value.rsplit("/", 1)[-1],
+                current.graph,
+                "unchanged",
+                0,
+                None,
+                0.0,
+                version=current.number,
+            )
+        version = None
+        if document is not None:
+            version = (
+                current.number if current else versions.latest_number(self.store, document)
+            ) + 1
+        retire = [current.graph] if current is not None else []
         if self.reasoner is not None:
             self.reasoner.refuse(batch, self.store)
-        ignore = (batch.graph,) if batch.replace else ()
+        ignore = ((batch.graph,) if batch.replace else ()) + tuple(retire)
+
+        def catalog_of(count: int) -> list[Triple]:
+            now = datetime.now(UTC)
+            entry = provenance(batch, count, now, version)
+            if current is not None:
+                entry += supersession(current.batch, batch.activity, now)
+            return entry
+
         if batch.bulk is None:
             triples = list(batch.triples)
             report = self.gate.check_triples(triples, self.store, ignore=ignore).report
             _raise_if_rejected(batch, report)
-            catalog = provenance(batch, len(triples), datetime.now(UTC))
+            catalog = catalog_of(len(triples))
             known = self._announce(record, batch, triples)
-            self.store.commit(batch.graph, triples, catalog, replace=batch.replace)
+            self.store.commit(batch.graph, triples, catalog, replace=batch.replace, retire=retire)
             if record is not None:
                 record.committed(known)
             count = len(triples)
@@ -131,7 +175,7 @@ class Pipeline:
             )
 
             def deferred_catalog() -> list[Triple]:
-                return provenance(batch, outcome[0].triple_count, datetime.now(UTC))
+                return catalog_of(outcome[0].triple_count)
 
             if record is not None:  # the delta is known once loaded: recorded at commit
                 record.pending(None, None)
@@ -144,17 +188,40 @@ class Pipeline:
                 base_iri=bulk.base_iri,
                 progress=progress,
                 check_loaded=check_loaded if in_place else None,
+                retire=retire,
             )
             report, count = outcome[0].report, outcome[0].triple_count
             if record is not None:
                 loaded = graph_digest(self.store, batch.graph)
                 record.committed({batch.graph: loaded}, added=loaded)
         if self.reasoner is not None:
-            # After the batch's own commit: its entailments land in the inferred graph.
-            self.reasoner.after_commit(self.store, batch)
+            # After the batch's own commit: its entailments land in the inferred graph; a
+            # retired version's entailments can only go by a rebuild.
+            if retire:
+                self.reasoner.after_write(self.store, [batch.graph, *retire], removed=True)
+            else:
+                self.reasoner.after_commit(self.store, batch)
         return CommitResult(
-            batch.id, batch.graph, "committed", count, report, time.perf_counter() - started
+            batch.id,
+            batch.graph,
+            "committed",
+            count,
+            report,
+            time.perf_counter() - started,
+            superseded=current.batch if current is not None else None,
+            version=version,
         )
+
+    def _unchanged(self, batch: Batch, current: versions.Version) -> bool:
+        """Whether ``batch`` repeats the current version and its graph still holds exactly
+        what that version wrote (checked statement by statement when the batch is in
+        memory, by count for a bulk file)."""
+        if current.digest != batch.content_digest or batch.replace:
+            return False
+        stored = {q.triple for q in self.store.quads(graph=current.graph)}
+        if batch.bulk is not None:
+            return current.triple_count == len(stored)
+        return stored == set(batch.triples)
 
     def _announce(
         self, record: Recorder | None, batch: Batch, triples: list[Triple]
@@ -168,6 +235,14 @@ class Pipeline:
         removed = graph_digest(self.store, batch.graph) if batch.replace and existed else None
         record.pending(added, removed)
         return {batch.graph: added} if batch.replace or not existed else {}
+
+
+def supersession(old: NamedNode, new: NamedNode, when: datetime) -> list[Triple]:
+    """The catalog statements that make ``old`` history, superseded by ``new`` at ``when``."""
+    return [
+        Triple(old, vocab.SUPERSEDED_BY, new),
+        Triple(old, vocab.SUPERSEDED_AT, RdfLiteral(when.isoformat(), datatype=vocab.XSD_DATETIME)),
+    ]
 
 
 class _Deferred:

@@ -54,6 +54,7 @@ from kgthread.ingest.batch import Batch, Source, provenance
 from kgthread.reasoning import Reasoner
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.store.current_view import Change
 from kgthread.validation import Report
 from kgthread.vocab import TARGET_GRAPH
 
@@ -304,7 +305,18 @@ def _apply_changes(
     dropped = tuple(g for g, c in changes.items() if isinstance(g, NamedNode) and c.after is None)
     modified = tuple(g for g, c in changes.items() if c.before is not None and c.after is not None)
     expected = _announce(record, changes)
-    store.update(_transaction(store, changes, created, dropped, source, agent))
+    view = {
+        graph: Change(
+            added=frozenset(triples_of((c.after or frozenset()) - (c.before or frozenset()))),
+            removed=frozenset(triples_of((c.before or frozenset()) - (c.after or frozenset()))),
+        )
+        for graph, c in changes.items()
+    }
+    store.update(
+        _transaction(store, changes, created, dropped, source, agent),
+        changes=view,
+        dropped=dropped,
+    )
     if record is not None:
         record.committed(expected)
     return Outcome(created, modified, dropped, report)

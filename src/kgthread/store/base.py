@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
 from pyoxigraph import (
     BlankNode,
@@ -26,6 +26,9 @@ from pyoxigraph import (
 )
 
 from kgthread.ids import DATA_BASE
+
+if TYPE_CHECKING:
+    from kgthread.store.current_view import Change
 
 Term: TypeAlias = NamedNode | BlankNode | Literal
 Subject: TypeAlias = NamedNode | BlankNode
@@ -54,8 +57,18 @@ class GraphStore(Protocol):
         committed graphs; graphs being written are never visible."""
         ...
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update as one transaction (the gate has already passed it)."""
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        changes: Mapping[NamedNode | DefaultGraph, Change] | None = None,
+        dropped: Sequence[NamedNode] = (),
+    ) -> None:
+        """Run a SPARQL update as one transaction (the gate has already passed it).
+        ``changes`` says what it adds and removes per graph (``dropped`` graphs' whole
+        content among the removals), so that the current view follows in the same
+        transaction."""
         ...
 
     def quads(
@@ -82,9 +95,12 @@ class GraphStore(Protocol):
         catalog: Iterable[Triple],
         *,
         replace: bool = False,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
         """Add ``triples`` to ``graph`` and ``catalog`` to the catalog graph, all or nothing.
-        With ``replace`` the graph's previous content is dropped in the same transaction."""
+        With ``replace`` the graph's previous content is dropped in the same transaction;
+        the ``retire`` graphs (older versions of the same document) leave the current view
+        in it, kept as history."""
         ...
 
     def bulk_commit(
@@ -98,6 +114,7 @@ class GraphStore(Protocol):
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
         """Load a large triples file into a new ``graph`` on the fast path while ``check``
         runs; commit only if both succeed. ``catalog`` is read after ``check`` returns. The

@@ -133,8 +133,10 @@ class CurrentView:
         # A graph held directly that gains a statement another direct graph holds would
         # count it twice: it is read through the view from now on.
         for graph, change in changes.items():
-            if isinstance(graph, NamedNode) and graph in direct_after and any(
-                self._held_by(t, direct_after - {graph}) for t in change.added
+            if (
+                isinstance(graph, NamedNode)
+                and graph in direct_after
+                and any(self._held_by(t, direct_after - {graph}) for t in change.added)
             ):
                 delta.statements.append(self._demote(graph, direct_after - {graph}))
                 direct_after.discard(graph)

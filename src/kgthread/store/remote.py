@@ -76,6 +76,7 @@ from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError, release
 from kgthread.ids import DATA_BASE
 from kgthread.store import data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
+from kgthread.store.current_view import Change
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
 from kgthread.store.http_transport import KeepAliveTransport, form_body
 from kgthread.store.remote_exchange import Body, Exchange, count_rows
@@ -509,7 +510,15 @@ class RemoteStore:
 
     # -- writes ---------------------------------------------------------------------------
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def update(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        changes: Mapping[NamedNode | DefaultGraph, Change] | None = None,
+        dropped: Sequence[NamedNode] = (),
+    ) -> None:
+        """Remote stores list the current graphs for every query: ``changes`` is not needed."""
         text = sparql if base_iri is None else f"BASE {NamedNode(base_iri)}\n{sparql}"
         with self._write_lock:
             self._write_update(text.rstrip().rstrip(";"))
@@ -521,7 +530,9 @@ class RemoteStore:
         catalog: Iterable[Triple],
         *,
         replace: bool = False,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
+        """``retire``: the superseded graphs leave the listing through the catalog entry."""
         body = serialize(list(triples), format=RdfFormat.N_TRIPLES) or b""
         entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
         with self._write_lock:
@@ -550,6 +561,7 @@ class RemoteStore:
         base_iri: str | None = None,
         progress: Callable[[int], None] | None = None,
         check_loaded: Callable[[Store, NamedNode], None] | None = None,
+        retire: Sequence[NamedNode] = (),
     ) -> None:
         """Send ``source`` in pieces (``GraphStoreRequests.upload``) while ``check`` runs
         here; catalogue only if both succeed. Until its catalog entry is written the graph

@@ -1,0 +1,72 @@
+"""Documents and their versions, as the catalog records them.
+
+A batch is a version of a source document; the newest version is current and the older ones
+are history. A client's idempotency key (the batch id it chose) identifies one write: a retry
+with the same key and content is recognised, the same key with other content is a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions
+
+from kgthread.store.base import GraphStore
+
+
+@cache
+def _rq(name: str) -> str:
+    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a document: its batch activity, graph, number and what it carried."""
+
+    batch: NamedNode
+    graph: NamedNode
+    number: int
+    digest: str | None
+    triple_count: int | None
+
+
+def current(store: GraphStore, document: NamedNode) -> Version | None:
+    """The document's current version, if it has one."""
+    for row in _rows(store.query(_rq("document-current.rq"), substitutions={"document": document})):
+        batch, graph = row["batch"], row["graph"]
+        if not isinstance(batch, NamedNode) or not isinstance(graph, NamedNode):
+            continue
+        digest, count = row["digest"], row["count"]
+        return Version(
+            batch,
+            graph,
+            int(row["version"].value),
+            digest.value if isinstance(digest, Literal) else None,
+            int(count.value) if isinstance(count, Literal) else None,
+        )
+    return None
+
+
+def latest_number(store: GraphStore, document: NamedNode) -> int:
+    """The highest version number the document has had (0: none)."""
+    for row in _rows(store.query(_rq("document-latest.rq"), substitutions={"document": document})):
+        latest = row["latest"]
+        return int(latest.value) if isinstance(latest, Literal) else 0
+    return 0
+
+
+def digest_for_key(store: GraphStore, key: str) -> str | None:
+    """The content digest recorded for the batch committed under ``key``: ``None`` when no
+    batch has that key, ``""`` when it was committed before digests were recorded."""
+    for row in _rows(store.query(_rq("batch-by-key.rq"), substitutions={"key": Literal(key)})):
+        digest = row["digest"]
+        return digest.value if isinstance(digest, Literal) else ""
+    return None
+
+
+def _rows(result: object) -> QuerySolutions:
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("catalog queries are SELECT queries")
+    return result
