@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
-from kgthread import __version__, queries
+from kgthread import __version__, history, queries
 from kgthread.audit import AuditTrail, audit_folder
 from kgthread.audit.log import LOG_FILE
 from kgthread.config import Settings
@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     query.add_argument(
         "--format", default=None, choices=sorted([*_RESULT_FORMATS, *_GRAPH_FORMATS])
+    )
+    query.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="answer as known at TIME (ISO 8601): over the batches current then",
     )
 
     ingest = commands.add_parser("ingest", help="ingest source files with an adapter")
@@ -352,11 +357,13 @@ def _sample(args: argparse.Namespace, settings: Settings) -> int:
 def _query(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.sparql) == bool(args.named):
         raise BadRequest("give either a query text or --named NAME")
+    moment = history.parse_moment(args.as_of, name="--as-of") if args.as_of else None
     named = queries.get(args.named) if args.named else None
     text = args.sparql or ""
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
-    store = open_store(settings)
+    opened = open_store(settings)
+    store = opened if moment is None else history.store_at(opened, moment, name="--as-of")
     try:
         if named is not None:
             result = named.run(store, _key_values(args.param))
@@ -375,7 +382,9 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
             out.write(result.serialize(format=graph_format) or b"")
         out.flush()
     finally:
-        store.close()
+        if store is not opened:
+            store.close()
+        opened.close()
     return 0
 
 

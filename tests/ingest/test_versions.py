@@ -7,8 +7,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +19,8 @@ import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat
 
 from ingest.step.truth import step_dir, steputils_structure
-from kgthread import ids, lineage, queries, vocab
-from kgthread.errors import Conflict
+from kgthread import history, ids, lineage, queries, vocab
+from kgthread.errors import BadRequest, Conflict
 from kgthread.gate import Gate
 from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch
@@ -269,3 +272,52 @@ def test_append_sources_never_replace(
 
 def _appending(batch: Batch) -> Batch:
     return dataclasses.replace(batch, append=True)
+
+
+def test_as_of_answers_with_the_versions_current_then(
+    pipeline: Pipeline, store: EmbeddedStore, tmp_path: Path
+) -> None:
+    original = _variant(tmp_path, "v1")
+    before_any = datetime.now(UTC)
+    time.sleep(0.01)
+    first = _ingest(pipeline, original)
+    between = datetime.now(UTC)
+    time.sleep(0.01)
+    dropped = _variant(tmp_path, "v2", _without_nut_2)
+    second = _ingest(pipeline, dropped)
+    revision = _root_revision(store, original)
+    assert _bom(store, revision) == _exploded(dropped)
+    with closing(history.store_at(store, between)) as then:
+        assert _bom(then, revision) == _exploded(original)
+        assert _count(then, PARTS) == len(steputils_structure(original).parts)
+    with closing(history.store_at(store, datetime.now(UTC))) as now:
+        assert _bom(now, revision) == _exploded(dropped)
+    with pytest.raises(BadRequest, match="before the first batch"):
+        history.store_at(store, before_any)
+    with pytest.raises(BadRequest, match="not a date"):
+        history.parse_moment("yesterday")
+    # What changed between the versions, through the named query.
+    (version_of,) = {q.object for q in store.quads(None, vocab.VERSION_OF, None, CATALOG_GRAPH)}
+    assert isinstance(version_of, NamedNode)
+    diff = lineage.run(
+        store,
+        queries.get("document-diff"),
+        {"document": version_of.value, "older": "1", "newer": "2"},
+    )
+    changes = Counter(row["change"].value for row in diff.rows)
+    removed = {
+        (str(r["subject"]), str(r["predicate"]))
+        for r in diff.rows
+        if r["change"].value == "removed"
+    }
+    assert changes["removed"] >= 1
+    nut_usages = {
+        str(q.subject) for q in store.quads(None, vocab.USAGE_CHILD, ids.part("nut"), first.graph)
+    }
+    assert any(s in nut_usages and p == str(vocab.QUANTITY) for s, p in removed)
+    versions = lineage.run(store, queries.get("document-versions"), {"document": version_of.value})
+    assert [(r["version"].value, r["current"].value) for r in versions.rows] == [
+        ("2", "true"),
+        ("1", "false"),
+    ]
+    assert versions.rows[1]["supersededBy"] == ids.batch(second.batch_id)

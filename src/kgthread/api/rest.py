@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
-from kgthread import assets, lineage, queries, vocab
+from kgthread import assets, history, lineage, queries, vocab
 from kgthread.access import ScopedStore
 from kgthread.api import pagination
 from kgthread.api.auth import ReadServicesDep, principal_of, require_role
@@ -48,7 +48,7 @@ OFFERS = (
 )
 CONTEXT_PATH = "/api/context.jsonld"
 API_VOCAB = "https://w3id.org/kgthread/api#"
-_OPTIONS = ("limit", "cursor", "evidence")
+_OPTIONS = ("limit", "cursor", "evidence", "as_of")
 _RESERVED = {"request", "services", *_OPTIONS}
 _TYPES: dict[str, type] = {
     "iri": str,
@@ -71,6 +71,14 @@ TRACE = NamedQuery(
 Limit = Annotated[int, Query(ge=1, le=pagination.MAX_PAGE, description="Rows per page.")]
 Cursor = Annotated[str | None, Query(description="Opaque cursor from a Link header.")]
 Evidence = Annotated[bool, Query(description="Add the source batches of each row's hops.")]
+AsOf = Annotated[
+    str | None,
+    Query(
+        alias="as-of",
+        description="Answer as known at this moment (ISO 8601): over the batches current "
+        "then. The Accept-Datetime header (RFC 7089) says the same.",
+    ),
+]
 
 
 def install(app: FastAPI) -> None:
@@ -147,6 +155,7 @@ def _typed(query: NamedQuery, answer: Answer, *, paged: bool) -> Callable[..., A
             inspect.Parameter("cursor", kw, annotation=Cursor, default=None),
             inspect.Parameter("evidence", kw, annotation=Evidence, default=False),
         ]
+    params.append(inspect.Parameter("as_of", kw, annotation=AsOf, default=None))
     endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
     endpoint.__name__ = "query_" + query.name.replace("-", "_")
     return endpoint
@@ -168,15 +177,17 @@ async def _table_answer(
     limits: lineage.Limits = request.app.state.lineage_limits
     offer = choose(request.headers.get("accept"), OFFERS)
     cache = _cache(request, services)
-    table_key = (query.name, tuple(sorted(values.items())), _grants(request), limits)
+    moment = as_of(request, options.get("as_of"))
+    table_key = (query.name, tuple(sorted(values.items())), _grants(request), limits, moment)
 
     def work(state: str) -> tuple[bytes, dict[str, str]]:
+        store = services.store if moment is None else history.store_at(services.store, moment)
         table = cache.table(state, table_key)
         if table is None:
-            table = lineage.run(services.store, query, values, limits)
+            table = lineage.run(store, query, values, limits)
             cache.keep_table(state, table_key, table)
         rows, info = pagination.page(table.rows, options["cursor"], options["limit"], state)
-        found = lineage.evidence(services.store, query, rows) if options["evidence"] else None
+        found = lineage.evidence(store, query, rows) if options["evidence"] else None
         doc: dict[str, Any] = {"query": query.name, "parameters": values}
         doc["columns"] = table.columns
         render = linked if offer.content_type == JSON_LD else plain
@@ -201,9 +212,11 @@ async def _trace_answer(
     limits: lineage.Limits = request.app.state.lineage_limits
     offer = choose(request.headers.get("accept"), OFFERS)
     cache = _cache(request, services)
+    moment = as_of(request, options.get("as_of"))
 
     def work(state: str) -> tuple[bytes, dict[str, str]]:
-        found = lineage.trace(services.store, values["unit"], limits)
+        store = services.store if moment is None else history.store_at(services.store, moment)
+        found = lineage.trace(store, values["unit"], limits)
         render = linked if offer.content_type == JSON_LD else plain
         sections = {
             name: {
@@ -217,6 +230,14 @@ async def _trace_answer(
         return dump_answer(doc, request, offer.content_type), {}
 
     return await _respond(request, services, cache, offer.content_type, limits, work)
+
+
+def as_of(request: Request, value: str | None) -> datetime | None:
+    """The moment a request asks about: ``?as-of=`` or the ``Accept-Datetime`` header."""
+    if value is not None:
+        return history.parse_moment(value)
+    header = request.headers.get("accept-datetime")
+    return None if header is None else history.parse_moment(header, name="Accept-Datetime")
 
 
 def _cache(request: Request, services: ServicesDep) -> ResultCache:
@@ -255,12 +276,17 @@ async def _respond(
     under the query limits and kept. The state is read before anything is evaluated; the
     ETag covers state, path, query string and media type, and the key adds the base URL
     (JSON-LD bodies name it), the caller's grants and the lineage limits."""
-    scope = (str(request.base_url), _grants(request), limits)
+    scope = (
+        str(request.base_url),
+        _grants(request),
+        limits,
+        request.headers.get("accept-datetime"),
+    )
 
     def settle() -> Settled:
         state = pagination.store_state(services.store)
         tag = pagination.etag(state, request, content_type)
-        headers = {"ETag": tag, "Vary": "Accept"}
+        headers = {"ETag": tag, "Vary": "Accept, Accept-Datetime"}
         if pagination.not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         key = (tag, *scope)

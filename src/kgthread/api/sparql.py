@@ -13,6 +13,8 @@ embedded store cannot take an update dataset from outside the update text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from functools import partial
 from urllib.parse import parse_qsl
 
@@ -21,6 +23,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
+from kgthread import history
 from kgthread.api import negotiation, service_description
 from kgthread.api.auth import check_role, readable
 from kgthread.api.deps import ServicesDep
@@ -107,10 +110,11 @@ async def _query(request: Request, services: ServicesDep, text: str, params: Par
     default_graph, named_graphs = _dataset(params)
     accept = request.headers.get("accept")
     store = readable(request, services.store)
+    moment = _as_of(request, params)
 
     def work(deadline: Deadline) -> tuple[bytes, str]:
         return execute(
-            store,
+            store if moment is None else history.store_at(store, moment),
             text,
             accept,
             default_graph=default_graph,
@@ -121,7 +125,20 @@ async def _query(request: Request, services: ServicesDep, text: str, params: Par
         )
 
     body, content_type = await run_query(request, work)
-    return Response(body, media_type=content_type, headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept, Accept-Datetime"}
+    if moment is not None:
+        headers["Memento-Datetime"] = format_datetime(moment.astimezone(UTC), usegmt=True)
+    return Response(body, media_type=content_type, headers=headers)
+
+
+def _as_of(request: Request, params: Params) -> datetime | None:
+    """``as-of`` (ISO 8601) or the ``Accept-Datetime`` header (RFC 7089): the query runs
+    over the batches current at that moment."""
+    values = params.get("as-of")
+    if values:
+        return history.parse_moment(_one(params, "as-of"))
+    header = request.headers.get("accept-datetime")
+    return None if header is None else history.parse_moment(header, name="Accept-Datetime")
 
 
 def execute(

@@ -20,8 +20,12 @@ def test_every_named_query_has_its_own_typed_operation(served: Served) -> None:
         declared = {p["name"]: p for p in operation["parameters"]}
         for parameter in query.parameters:
             assert declared[parameter.name]["required"] is True
-            assert declared[parameter.name]["schema"].get("format") == "iri"
-        assert {"limit", "cursor", "evidence"} <= set(declared)
+            schema = declared[parameter.name]["schema"]
+            if parameter.type == "iri":
+                assert schema.get("format") == "iri"
+            else:
+                assert schema["type"] == parameter.type
+        assert {"limit", "cursor", "evidence", "as-of"} <= set(declared)
     assert "/api/queries/trace" in spec["paths"]
     listed = served.client.get("/api/queries").json()["queries"]
     assert {q["name"] for q in listed} == {*queries.catalog(), "trace"}
