@@ -262,8 +262,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 _VERBS = {
     "committed": "{}",
-    "duplicate": "already {} (same batch id and content)",
-    "unchanged": "unchanged (the current version holds the same content)",
+    "duplicate": "already {}",  # the same batch id (a retry) with the same content
+    "unchanged": "unchanged",  # the current version of the document holds the same content
 }
 
 
@@ -434,7 +434,7 @@ def _opcua(args: argparse.Namespace, settings: Settings) -> int:
             )
             for batch in adapter.batches(args.files, options):
                 result = pipeline.ingest(batch)
-                verb = "already imported" if result.status == "duplicate" else "imported"
+                verb = _VERBS[result.status].format("imported")
                 report = adapter.report
                 print(
                     f"{', '.join(report.files)}: {verb} as batch {result.batch_id} "

@@ -72,8 +72,12 @@ def test_resending_a_batch_is_a_no_op(pipeline: Pipeline, store: EmbeddedStore) 
     pipeline.ingest(batch)
     before = _dump(store)
     again = pipeline.ingest(batch)
-    assert again.status == "duplicate"
+    assert again.status == "unchanged"  # the current version of p.ttl holds the same content
     assert _dump(store) == before
+    keyed = _batch(product("P-2"), "q.ttl", batch_id="client-key-1")
+    assert pipeline.ingest(keyed).status == "committed"
+    assert pipeline.ingest(keyed).status == "duplicate"
+    assert _dump(store) != before
 
 
 def test_violating_batch_is_refused_whole_and_store_unchanged(

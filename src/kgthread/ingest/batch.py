@@ -95,7 +95,7 @@ class Batch:
         if self.document:
             return self.document
         names = sorted({s.name for s in self.sources if s.name})
-        return "\n".join(names) or None
+        return " + ".join(names) or None
 
     @property
     def document_iri(self) -> NamedNode | None:

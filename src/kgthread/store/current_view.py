@@ -48,6 +48,12 @@ class ViewDelta:
     """SPARQL update operations run after the data operations (the bulk cases)."""
     direct_added: set[NamedNode] = field(default_factory=set)
     direct_removed: set[NamedNode] = field(default_factory=set)
+    blank_remove: set[Triple] = field(default_factory=set)
+    """Statements with blank nodes to take out of the view, unless still asserted: SPARQL
+    cannot name a blank node, so these go through the store's own API after the write."""
+    blank_graphs: set[GraphName] = field(default_factory=set)
+    """Graphs that gained statements with blank nodes (copied in after the write: a text
+    update gives blank nodes new identities)."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,16 @@ class CurrentView:
                     q.triple for q in self._store.quads_for_pattern(None, None, None, graph)
                 )
         gone = set(leaving)
+        for graph, change in changes.items():
+            if any(_has_blank(t) for t in change.added):
+                delta.blank_graphs.add(graph)
         for triple in touched:
+            if _has_blank(triple):
+                if triple not in delta.blank_remove and not any(
+                    triple in c.added for c in changes.values()
+                ):
+                    delta.blank_remove.add(triple)
+                continue
             holders = self._holders(triple) - gone
             for graph, change in changes.items():
                 if triple in change.removed:
@@ -171,6 +186,21 @@ class CurrentView:
                 delta.statements.append(self.release(graph, direct_after, self.history | gone))
                 delta.direct_removed.add(graph)
         return delta
+
+    def sync_blank(self, delta: ViewDelta, *, gone: Collection[NamedNode] = ()) -> None:
+        """After a write: the view's statements with blank nodes follow (see ``ViewDelta``)."""
+        for triple in delta.blank_remove:
+            quad = Quad(triple.subject, triple.predicate, triple.object, VIEW_GRAPH)
+            if quad in self._store and not (self._holders(triple) - set(gone)):
+                self._store.remove(quad)
+        for graph in delta.blank_graphs:
+            if isinstance(graph, NamedNode) and (graph in self.direct or graph in self.history):
+                continue
+            self._store.extend(
+                Quad(q.subject, q.predicate, q.object, VIEW_GRAPH)
+                for q in self._store.quads_for_pattern(None, None, None, graph)
+                if _has_blank(q.triple)
+            )
 
     def _holders(self, triple: Triple) -> set[GraphName]:
         """The current graphs that assert ``triple`` now."""
@@ -231,6 +261,10 @@ class CurrentView:
         """A dropped graph is neither history nor direct any more."""
         self.history.discard(graph)
         self.direct.discard(graph)
+
+
+def _has_blank(triple: Triple) -> bool:
+    return isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode)
 
 
 @cache

@@ -216,6 +216,7 @@ class EmbeddedStore:
                 delta = self._view.delta(changes, dropped=dropped)
                 self._store.update(self._with_view(sparql, delta), base_iri=base_iri)
                 self._view.applied(delta)
+                self._view.sync_blank(delta)
                 for graph in dropped:
                     self._view.forget(graph)
             self._writes += 1
@@ -246,12 +247,21 @@ class EmbeddedStore:
                 view_quads = [Quad(t.subject, t.predicate, t.object, VIEW_GRAPH) for t in delta.add]
                 if replace or delta.remove or delta.statements or delta.direct_removed:
                     head = data_blocks.drop_graph(graph) if replace else ""
-                    self._store.update(self._with_view(head, delta, [*quads, *view_quads]))
+                    self._store.update(self._with_view(head, delta, quads))
                 else:
-                    self._store.extend([*quads, *view_quads])
+                    blank = [
+                        Quad(q.subject, q.predicate, q.object, VIEW_GRAPH)
+                        for q in quads
+                        if q.graph_name == graph
+                        and graph in delta.blank_graphs
+                        and (isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode))
+                    ]
+                    delta.blank_graphs.discard(graph)  # identities kept: copied in at once
+                    self._store.extend([*quads, *view_quads, *blank])
                     if not quads:
                         self._store.add_graph(graph)
                 self._view.applied(delta, retired=retire)
+                self._view.sync_blank(delta, gone=retire)
                 self._writes += 1
             except OSError as exc:
                 self._view.reload()
@@ -307,7 +317,10 @@ class EmbeddedStore:
                 # The catalog is read only now: it may describe what ``check`` counted.
                 entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
                 try:
-                    self._store.update(self._with_view("", self._bulk_delta(graph, retire), entry))
+                    delta = self._bulk_delta(graph, retire)
+                    self._store.update(self._with_view("", delta, entry))
+                    self._view.applied(delta, retired=retire)
+                    self._view.sync_blank(delta, gone=retire)
                 except OSError as exc:
                     self._view.reload()
                     self._remove_uncommitted(graph)
@@ -426,6 +439,7 @@ class EmbeddedStore:
                 )
                 self._view.applied(delta)
                 self._view.forget(graph)
+                self._view.sync_blank(delta, gone=[graph])
                 self._writes += 1
             except OSError as exc:
                 self._view.reload()

@@ -243,6 +243,7 @@ class Watcher:
             triples=triples,
             batch_id=f"opcua-{digest[:32]}",
             agent=ADAPTER,
+            append=True,  # summaries only ever add: no window replaces another
         )
         try:
             self.sink.ingest(batch)
@@ -319,6 +320,7 @@ class Watcher:
                     triples=triples,
                     batch_id=f"opcua-sensors-{digest[:32]}",
                     agent=ADAPTER,
+                    document=f"{self.config.endpoint} sensors",
                 )
             )
 
