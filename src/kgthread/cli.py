@@ -18,7 +18,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutio
 
 from kgthread import __version__, history, queries
 from kgthread.audit import AuditTrail, audit_folder
-from kgthread.audit.log import LOG_FILE
+from kgthread.audit.log import LOG_FILE, AuditLog
 from kgthread.config import Settings
 from kgthread.errors import BadRequest, KgthreadError, ValidationFailed
 from kgthread.gate import Gate
@@ -159,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail: verify the chain and the store")
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("--json", action="store_true", help="print the verification as JSON")
+    audit.add_argument(
+        "--head", metavar="HASH", help="a head hash kept elsewhere: the chain must contain it"
+    )
     return parser
 
 
@@ -293,8 +296,8 @@ def _trail(store: GraphStore, settings: Settings) -> AuditTrail | None:
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
-    """Reconcile (as every opening does), then verify: 0 when the chain and the store hold,
-    1 with each finding (what and where) when they do not."""
+    """Verify without writing anything: 0 when the chain and the store hold, 1 with each
+    finding (what and where) when they do not."""
     from kgthread.audit import verify
 
     folder = audit_folder(settings)
@@ -305,14 +308,15 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
         if not (folder / LOG_FILE).exists() and store.graph_names():
             print(f"missing-log at {folder / LOG_FILE}: the store holds graphs, the log is gone")
             return 1
-        trail = AuditTrail.open(folder, store)
-        result = verify(trail, store)
+        # Read only: verification never writes to the log it checks.
+        trail = AuditTrail(AuditLog(folder, read_only=True))
+        result = verify(trail, store, head=args.head)
     finally:
         store.close()
-    for entry in trail.reconciled:
-        what = entry.get("batch") or entry["action"]
+    for seq, what, state in result.judged:
         print(
-            f"reconciled: pending entry seq {entry['ref']} ({what}) resolved as {entry['state']}",
+            f"pending entry seq {seq} ({what}): {state}, as the service will record it "
+            "when it next opens the store",
             file=sys.stderr,
         )
     if args.json:

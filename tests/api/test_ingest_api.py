@@ -18,8 +18,19 @@ def test_upload_commits_then_retry_is_a_no_op(live: Live) -> None:
     assert first.json()["classes"] == {"Part": 1, "PartRevision": 1, "SerializedUnit": 1}
     again = live.client.post("/api/ingest/rdf", params={"name": "units.nt"}, content=body)
     assert again.status_code == 200
-    assert again.json()["status"] == "duplicate"
+    assert again.json()["status"] == "unchanged"  # the same version of units.nt
     assert again.json()["batch"] == first.json()["batch"]
+    key = {"idempotency-key": "upload-1"}
+    body2 = _nt(product("P-2"))
+    keyed = live.client.post(
+        "/api/ingest/rdf", params={"name": "p2.nt"}, content=body2, headers=key
+    )
+    assert keyed.status_code == 201
+    retry = live.client.post(
+        "/api/ingest/rdf", params={"name": "p2.nt"}, content=body2, headers=key
+    )
+    assert retry.status_code == 200
+    assert retry.json()["status"] == "duplicate"
 
 
 def test_refused_upload_is_422_with_the_report(live: Live) -> None:

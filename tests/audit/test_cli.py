@@ -43,7 +43,7 @@ def test_load_refusal_and_retry_are_recorded_beside_the_store(
     assert "audit trail holds: 4 entries" in capsys.readouterr().out
 
 
-def test_verify_reconciles_an_interrupted_write_first_and_says_so(
+def test_verify_judges_an_interrupted_write_without_writing_and_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KGTHREAD_AUDIT_DIR", raising=False)
@@ -54,7 +54,10 @@ def test_verify_reconciles_an_interrupted_write_first_and_says_so(
         None, None
     )
     store.close()  # as if the process died before the commit
+    log = tmp_path / "store.audit" / "audit.jsonl"
+    before = log.read_bytes()
     assert main(["--data", str(tmp_path / "store"), "audit", "verify"]) == 0
     captured = capsys.readouterr()
-    assert "reconciled: pending entry seq 1 (lost) resolved as aborted" in captured.err
-    assert "audit trail holds: 2 entries" in captured.out
+    assert "pending entry seq 1 (lost): aborted" in captured.err
+    assert "audit trail holds: 1 entries" in captured.out
+    assert log.read_bytes() == before  # verification never writes to the log it checks

@@ -27,12 +27,12 @@ from kgthread.api.auth import ReadServicesDep, principal_of, require_role
 from kgthread.api.deps import Services, ServicesDep
 from kgthread.api.limits import limits_of, run_query, too_many_bytes
 from kgthread.api.sparql import read_body
-from kgthread.audit.trail import audited_drop
-from kgthread.errors import BadRequest, Forbidden, NotFound, UnsupportedFormat
+from kgthread.audit.trail import audited_drop, audited_reasoning
+from kgthread.errors import BadRequest, NotFound, UnsupportedFormat
 from kgthread.ingest import update as updates
 from kgthread.ingest.batch import Batch, Source
 from kgthread.ingest.rdf_files import parse_triples
-from kgthread.store.base import CATALOG_GRAPH
+from kgthread.store.owned import refuse_owned
 
 router = APIRouter(tags=["graph store"])
 
@@ -173,8 +173,9 @@ def _delete(services: Services, target: Target, agent: str = "anonymous") -> Non
     removals = updates.catalog_removals(store, target)
     drop = partial(store.drop_graph, target, removals)
     audited_drop(services.pipeline.audit, store, target, drop, agent)
-    if services.pipeline.reasoner is not None:  # entailments of the graph go with it
-        services.pipeline.reasoner.after_drop(store)
+    reasoner = services.pipeline.reasoner
+    if reasoner is not None:  # entailments of the graph go with it
+        audited_reasoning(services.pipeline.audit, store, reasoner.after_drop)
 
 
 def _write_default(
@@ -249,8 +250,8 @@ def _target(request: Request) -> Target | None:
 def _writable(target: Target | None, method: str) -> Target:
     if target is None:
         raise BadRequest(f"{method} needs ?graph=<iri> or ?default")
-    if target == CATALOG_GRAPH:
-        raise Forbidden("the catalog graph is read-only: it is written by the pipeline only")
+    if isinstance(target, NamedNode):
+        refuse_owned([target])
     return target
 
 

@@ -55,13 +55,18 @@ class RawLine:
 class AuditLog:
     """The log file in ``folder``; appends are serialised and durable when they return."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, read_only: bool = False) -> None:
+        """``read_only``: for verification, which must not change what it checks (a torn
+        last line is left for verification to report, not repaired)."""
         self.folder = folder
         self.path = folder / LOG_FILE
+        self.read_only = read_only
         self._lock = threading.Lock()
+        self.repaired_bytes = 0
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.repaired_bytes = self._repair_torn_tail()
+            if not read_only:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.repaired_bytes = self._repair_torn_tail()
         except OSError as exc:
             raise _storage_error(f"cannot open the audit log in {folder}", exc) from exc
         self._seq, self._head = 0, GENESIS
@@ -78,6 +83,8 @@ class AuditLog:
 
     def append(self, fields: Mapping[str, Any]) -> Entry:
         """Chain ``fields`` onto the log and fsync it; a failed write leaves no trace."""
+        if self.read_only:
+            raise RuntimeError("the audit log was opened read-only, for verification")
         with self._lock:
             entry: Entry = {**fields, "seq": self._seq + 1, "prev": self._head}
             entry["hash"] = entry_hash(entry)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Triple
 
@@ -31,12 +31,16 @@ from kgthread.audit.digest import ALGORITHM, Digest, canonical_digest, graph_dig
 from kgthread.audit.log import AuditLog, Entry
 from kgthread.config import Settings
 from kgthread.errors import KgthreadError
-from kgthread.store.base import CATALOG_GRAPH, INFERRED_GRAPH, GraphStore
+from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.store.current_view import VIEW_GRAPH
 
 GraphName = NamedNode | DefaultGraph
 DEFAULT_KEY = "default"
 """How the log names the store's own default graph."""
-UNTRACKED = frozenset({CATALOG_GRAPH, INFERRED_GRAPH})
+UNTRACKED = frozenset({CATALOG_GRAPH, VIEW_GRAPH})
+"""Graphs verified through others: the catalog per graph (``catalog_digest``), the current
+view as what the current graphs assert."""
+T = TypeVar("T")
 """Graphs not followed graph by graph: the catalog is checked per batch graph, the inferred
 graph is derived data that ``kgthread reason rebuild`` recomputes."""
 
@@ -204,29 +208,7 @@ class AuditTrail:
         failure: BaseException | None = None,
     ) -> Entry:
         """Record whether the write ``pending`` announced is in the store."""
-        keys: list[str] = list(pending.get("graphs", []))
-        batch = pending.get("batch")
-        if pending.get("action") == "ingest" and batch:
-            landed = _batch_in_catalog(store, str(batch))
-        else:
-            expect: Mapping[str, Any] = pending.get("expect") or {}
-            landed = bool(expect) and all(
-                observe(store, graph_of(k)).content == _digest_or_none(v) for k, v in expect.items()
-            )
-        fields: dict[str, Any] = {
-            "action": pending["action"],
-            "principal": pending.get("principal"),
-            "batch": batch,
-            "graphs": keys,
-            "ref": pending["seq"],
-        }
-        if landed:
-            states = {k: observe(store, graph_of(k)).to_json() for k in keys}
-            fields.update(state="committed", graph_states=states, reason=reason)
-        else:
-            refused = failure is not None and is_refusal(failure)
-            fields.update(state="rejected" if refused else "aborted", reason=reason)
-        return self.append(fields)
+        return self.append(resolution(store, pending, reason, failure))
 
     def entries(self, after: int = 0, limit: int | None = None) -> list[Entry]:
         found: list[Entry] = []
@@ -236,6 +218,39 @@ class AuditTrail:
                 if limit is not None and len(found) >= limit:
                     break
         return found
+
+
+def resolution(
+    store: GraphStore,
+    pending: Entry,
+    reason: str,
+    failure: BaseException | None = None,
+) -> dict[str, Any]:
+    """The entry that resolves ``pending`` against the store, not written: reconciliation
+    appends it, verification reads it without touching the log."""
+    keys: list[str] = list(pending.get("graphs", []))
+    batch = pending.get("batch")
+    if pending.get("action") == "ingest" and batch:
+        landed = _batch_in_catalog(store, str(batch))
+    else:
+        expect: Mapping[str, Any] = pending.get("expect") or {}
+        landed = bool(expect) and all(
+            observe(store, graph_of(k)).content == _digest_or_none(v) for k, v in expect.items()
+        )
+    fields: dict[str, Any] = {
+        "action": pending["action"],
+        "principal": pending.get("principal"),
+        "batch": batch,
+        "graphs": keys,
+        "ref": pending["seq"],
+    }
+    if landed:
+        states = {k: observe(store, graph_of(k)).to_json() for k in keys}
+        fields.update(state="committed", graph_states=states, reason=reason)
+    else:
+        refused = failure is not None and is_refusal(failure)
+        fields.update(state="rejected" if refused else "aborted", reason=reason)
+    return fields
 
 
 class Recorder:
@@ -262,11 +277,9 @@ class Recorder:
         self.pending_entry: Entry | None = None
         self.resolved = False
 
-    def duplicate(self) -> Entry:
+    def duplicate(self, reason: str = "batch id already committed: no-op") -> Entry:
         self.resolved = True
-        return self.trail.append(
-            {**self.base, "state": "duplicate", "reason": "batch id already committed: no-op"}
-        )
+        return self.trail.append({**self.base, "state": "duplicate", "reason": reason})
 
     def pending(
         self,
@@ -288,12 +301,11 @@ class Recorder:
         *,
         added: Digest | None = None,
     ) -> Entry:
-        """After the store acknowledged: the state of every graph the write touched."""
-        known = known or {}
-        states = {
-            key: observe(self.store, graph_of(key), known.get(graph_of(key))).to_json()
-            for key in self.base["graphs"]
-        }
+        """After the store acknowledged: the state of every graph the write touched, as the
+        store holds it (normalised literals, new blank node identities). ``known`` is what
+        the caller expects; the store's own digest is what is recorded."""
+        del known
+        states = {key: observe(self.store, graph_of(key)).to_json() for key in self.base["graphs"]}
         fields: dict[str, Any] = {**self.base, "state": "committed", "graph_states": states}
         if self.pending_entry is not None:
             fields["ref"] = self.pending_entry["seq"]
@@ -335,6 +347,40 @@ def audited_drop(
     except BaseException as exc:
         record.failed(exc)
         raise
+
+
+def audited_reasoning(
+    trail: AuditTrail | None, store: GraphStore, run: Callable[[GraphStore], T]
+) -> T:
+    """Run the reasoner's ``run`` on ``store`` and record the graphs it wrote (the inferred
+    graph, design conformance reports) as one committed entry, as they are stored."""
+    if trail is None:
+        return run(store)
+    touching = _Touching(store)
+    result = run(touching)
+    if touching.touched:
+        trail.record(store, "reasoning", "kgthread", sorted(touching.touched, key=str)).committed()
+    return result
+
+
+class _Touching:
+    """A store that notes every graph written through it (and does everything else as the
+    store it wraps does)."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self._inner = inner
+        self.touched: set[NamedNode] = set()
+
+    def commit(self, graph: NamedNode, *args: Any, **kwargs: Any) -> None:
+        self.touched.add(graph)
+        self._inner.commit(graph, *args, **kwargs)
+
+    def drop_graph(self, graph: NamedNode, *args: Any, **kwargs: Any) -> None:
+        self.touched.add(graph)
+        self._inner.drop_graph(graph, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def triples_of(quads: Iterable[Quad]) -> Iterable[Triple]:

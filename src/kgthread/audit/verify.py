@@ -28,6 +28,7 @@ from kgthread.audit.trail import (
     GraphState,
     graph_key,
     observe,
+    resolution,
 )
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 
@@ -53,6 +54,10 @@ class Verification:
     head: str = GENESIS
     graphs_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    hashes: set[str] = field(default_factory=set)
+    """Every entry hash in the chain (a head kept elsewhere must be among them)."""
+    judged: list[tuple[int, str, str]] = field(default_factory=list)
+    """Pending writes without an outcome: (seq, batch or action, outcome as judged)."""
 
     @property
     def holds(self) -> bool:
@@ -68,16 +73,30 @@ class Verification:
         }
 
 
-def verify(trail: AuditTrail, store: GraphStore) -> Verification:
-    """Every finding in the chain and in the store, against ``trail``'s log."""
+def verify(trail: AuditTrail, store: GraphStore, *, head: str | None = None) -> Verification:
+    """Every finding in the chain and in the store, against ``trail``'s log, which is only
+    read. A pending write a crash left without an outcome is judged as reconciliation
+    would judge it (without writing that outcome). ``head``: a head hash kept elsewhere,
+    which the chain must still contain (entries cut from its end are found so)."""
     result = Verification()
     expected = _walk_chain(trail.log, result)
     for entry in trail.unresolved():
+        outcome = resolution(store, entry, "judged by verification")
+        what = str(entry.get("batch") or entry.get("action"))
+        result.judged.append((int(entry["seq"]), what, str(outcome["state"])))
+        for key, state in (outcome.get("graph_states") or {}).items():
+            parsed = GraphState.from_json(state)
+            if parsed.content is None:
+                expected.pop(key, None)
+            else:
+                expected[key] = (parsed, int(entry["seq"]))
+    if head is not None and head not in result.hashes:
         result.findings.append(
             Finding(
-                "unreconciled",
-                f"seq {entry['seq']}",
-                "a pending write with no outcome (reconciliation runs when the store opens)",
+                "head-missing",
+                f"head {head}",
+                "the chain does not contain the head hash kept elsewhere: entries were cut "
+                "from its end or rewritten",
             )
         )
     _compare_store(store, expected, result)
@@ -115,6 +134,7 @@ def _walk_chain(log: AuditLog, result: Verification) -> dict[str, tuple[GraphSta
                 )
             )
         prev_hash = str(entry.get("hash"))
+        result.hashes.add(prev_hash)
         prev_seq = seq if isinstance(seq, int) else prev_seq + 1
         if entry.get("state") == "committed":
             for key, state in (entry.get("graph_states") or {}).items():

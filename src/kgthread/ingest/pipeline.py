@@ -20,13 +20,14 @@ from pyoxigraph import NamedNode, Store, Triple
 
 from kgthread import vocab
 from kgthread.audit.digest import Digest, canonical_digest, graph_digest
-from kgthread.audit.trail import AuditTrail, GraphName, Recorder
+from kgthread.audit.trail import AuditTrail, GraphName, Recorder, audited_reasoning
 from kgthread.errors import Conflict, ValidationFailed
 from kgthread.gate import Checked, Gate
 from kgthread.ingest import versions
 from kgthread.ingest.batch import Batch, provenance
 from kgthread.reasoning import Reasoner
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.store.owned import refuse_owned
 from kgthread.validation import Report
 
 Status = Literal["committed", "duplicate", "unchanged"]
@@ -101,6 +102,7 @@ class Pipeline:
         self, batch: Batch, progress: Callable[[int], None] | None, record: Recorder | None
     ) -> CommitResult:
         started = time.perf_counter()
+        refuse_owned([batch.graph])
         if batch.batch_id is not None:
             recorded = versions.digest_for_key(self.store, batch.batch_id)
             if recorded is not None:
@@ -117,7 +119,7 @@ class Pipeline:
         current = None if document is None else versions.current(self.store, document)
         if current is not None and self._unchanged(batch, current):
             if record is not None:
-                record.duplicate()
+                record.duplicate("the current version of the document holds the same content")
             return CommitResult(
                 current.batch.value.rsplit("/", 1)[-1],
                 current.graph,
@@ -197,10 +199,13 @@ class Pipeline:
         if self.reasoner is not None:
             # After the batch's own commit: its entailments land in the inferred graph; a
             # retired version's entailments can only go by a rebuild.
+            reasoner, graphs = self.reasoner, [batch.graph, *retire]
             if retire:
-                self.reasoner.after_write(self.store, [batch.graph, *retire], removed=True)
+                audited_reasoning(
+                    self.audit, self.store, lambda s: reasoner.after_write(s, graphs, removed=True)
+                )
             else:
-                self.reasoner.after_commit(self.store, batch)
+                audited_reasoning(self.audit, self.store, lambda s: reasoner.after_commit(s, batch))
         return CommitResult(
             batch.id,
             batch.graph,

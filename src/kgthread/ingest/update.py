@@ -41,7 +41,7 @@ from rdflib.term import URIRef
 from rdflib.term import Variable as RdflibVariable
 
 from kgthread.audit.digest import Digest, canonical_digest
-from kgthread.audit.trail import AuditTrail, Recorder, triples_of
+from kgthread.audit.trail import AuditTrail, Recorder, audited_reasoning, triples_of
 from kgthread.errors import (
     BadRequest,
     Forbidden,
@@ -55,6 +55,7 @@ from kgthread.reasoning import Reasoner
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.store.current_view import Change
+from kgthread.store.owned import refuse_owned
 from kgthread.validation import Report
 from kgthread.vocab import TARGET_GRAPH
 
@@ -260,6 +261,7 @@ def apply_changes(
     """Validate the new content of the changed graphs together, then write the difference
     and the catalog entries of created graphs in one transaction (recorded in ``audit``);
     then, with a ``reasoner``, bring the inferred graph and conformance reports in step."""
+    refuse_owned(changes)
     if reasoner is not None:
         reasoner.refuse_write(changes)
     record = None if audit is None else audit.record(store, action, agent, list(changes))
@@ -273,7 +275,8 @@ def apply_changes(
         removed = any(
             (c.before or frozenset()) - (c.after or frozenset()) for c in changes.values()
         )
-        reasoner.after_write(store, list(changes), removed=removed)
+        graphs = list(changes)
+        audited_reasoning(audit, store, lambda s: reasoner.after_write(s, graphs, removed=removed))
     return outcome
 
 
