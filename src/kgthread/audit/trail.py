@@ -277,6 +277,15 @@ class Recorder:
         self.pending_entry: Entry | None = None
         self.resolved = False
 
+    def also(self, graphs: Sequence[GraphName]) -> None:
+        """More graphs the write changes (an older version it retires): their state is
+        recorded with the rest."""
+        keys = [graph_key(g) for g in graphs]
+        self.base["graphs"] = [
+            *self.base["graphs"],
+            *(k for k in keys if k not in self.base["graphs"]),
+        ]
+
     def duplicate(self, reason: str = "batch id already committed: no-op") -> Entry:
         self.resolved = True
         return self.trail.append({**self.base, "state": "duplicate", "reason": reason})

@@ -15,7 +15,7 @@ elsewhere to close that gap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pyoxigraph import DefaultGraph, NamedNode
 
@@ -31,6 +31,7 @@ from kgthread.audit.trail import (
     resolution,
 )
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.store.current_view import VIEW_GRAPH
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,17 @@ def verify(trail: AuditTrail, store: GraphStore, *, head: str | None = None) -> 
             )
         )
     _compare_store(store, expected, result)
+    if isinstance(store, DerivesView):
+        for problem in store.view_findings():
+            result.findings.append(Finding("view-changed", VIEW_GRAPH.value, problem))
     return result
+
+
+@runtime_checkable
+class DerivesView(Protocol):
+    """A store keeping a deduplicated current view it can check against its graphs."""
+
+    def view_findings(self) -> list[str]: ...
 
 
 def _walk_chain(log: AuditLog, result: Verification) -> dict[str, tuple[GraphState, int]]:

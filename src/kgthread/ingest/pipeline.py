@@ -135,6 +135,8 @@ class Pipeline:
                 current.number if current else versions.latest_number(self.store, document)
             ) + 1
         retire = [current.graph] if current is not None else []
+        if record is not None:
+            record.also(retire)  # its catalog entry changes: superseded
         if self.reasoner is not None:
             self.reasoner.refuse(batch, self.store)
         ignore = ((batch.graph,) if batch.replace else ()) + tuple(retire)

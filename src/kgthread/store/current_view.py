@@ -102,6 +102,28 @@ class CurrentView:
             return int(row[0].value)
         return 0
 
+    def check(self) -> list[str]:
+        """What is wrong with the view against the graphs it derives from (nothing: ``[]``):
+        statements it holds that no current graph asserts, or lacks that one asserts.
+        Blank-node statements are compared by shape only where SPARQL can (it cannot name
+        them), so an edited blank-node statement shows as one extra and one missing."""
+        excluded = [VIEW_GRAPH, CATALOG_GRAPH, *self.history, *self.direct]
+        found: list[str] = []
+        for name, what in (
+            ("view-extra.rq", "held by the view, asserted by no current graph"),
+            ("view-missing.rq", "asserted by a current graph, missing from the view"),
+        ):
+            text = (
+                _fill(name, excluded=excluded)
+                if name == "view-extra.rq"
+                else _fill(name, excluded=excluded, direct=self.direct)
+            )
+            for row in self._store.query(text):  # type: ignore[union-attr]
+                count = int(row["n"].value)
+                if count:
+                    found.append(f"{count} statement(s) {what} (e.g. about {row['example']})")
+        return found
+
     def is_current(self, graph: NamedNode | DefaultGraph) -> bool:
         """Whether ``graph`` asserts its statements in the current view."""
         return graph not in self.history and graph not in (VIEW_GRAPH, CATALOG_GRAPH)

@@ -117,6 +117,10 @@ class EmbeddedStore:
             if isinstance(g, NamedNode) and g not in self._pending and g != VIEW_GRAPH
         ]
 
+    def view_findings(self) -> list[str]:
+        """What is wrong with the current view against the graphs it is derived from."""
+        return self._view.check()
+
     @property
     def history(self) -> frozenset[NamedNode]:
         """Graphs of superseded batches: kept, readable by name, not current."""
@@ -246,7 +250,10 @@ class EmbeddedStore:
                 delta = self._view.delta({graph: change}, leaving=retire)
                 view_quads = [Quad(t.subject, t.predicate, t.object, VIEW_GRAPH) for t in delta.add]
                 if replace or delta.remove or delta.statements or delta.direct_removed:
-                    head = data_blocks.drop_graph(graph) if replace else ""
+                    head = data_blocks.transaction(
+                        data_blocks.drop_graph(graph) if replace else "",
+                        data_blocks.create_graph(graph),  # an empty batch's graph exists too
+                    )
                     self._store.update(self._with_view(head, delta, quads))
                 else:
                     blank = [
@@ -258,8 +265,8 @@ class EmbeddedStore:
                     ]
                     delta.blank_graphs.discard(graph)  # identities kept: copied in at once
                     self._store.extend([*quads, *view_quads, *blank])
-                    if not quads:
-                        self._store.add_graph(graph)
+                    if not new:
+                        self._store.add_graph(graph)  # an empty batch's graph exists too
                 self._view.applied(delta, retired=retire)
                 self._view.sync_blank(delta, gone=retire)
                 self._writes += 1
