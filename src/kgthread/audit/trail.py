@@ -32,12 +32,12 @@ from kgthread.audit.log import AuditLog, Entry
 from kgthread.config import Settings
 from kgthread.errors import KgthreadError
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
-from kgthread.store.current_view import VIEW_GRAPH
+from kgthread.store.current_view import VIEW_GRAPH, VIEW_STATE_GRAPH
 
 GraphName = NamedNode | DefaultGraph
 DEFAULT_KEY = "default"
 """How the log names the store's own default graph."""
-UNTRACKED = frozenset({CATALOG_GRAPH, VIEW_GRAPH})
+UNTRACKED = frozenset({CATALOG_GRAPH, VIEW_GRAPH, VIEW_STATE_GRAPH})
 """Graphs verified through others: the catalog per graph (``catalog_digest``), the current
 view as what the current graphs assert."""
 T = TypeVar("T")

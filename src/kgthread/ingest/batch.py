@@ -89,8 +89,9 @@ class Batch:
 
     @property
     def document_identity(self) -> str | None:
-        """The document this batch is a version of, or ``None`` (appends, graph writes)."""
-        if self.append or self.target_graph is not None:
+        """The document this batch is a version of, or ``None`` (appends, writes to a named
+        graph, in-place rewrites of a batch's own graph)."""
+        if self.append or self.target_graph is not None or self.replace:
             return None
         if self.document:
             return self.document

@@ -103,7 +103,7 @@ class Pipeline:
     ) -> CommitResult:
         started = time.perf_counter()
         refuse_owned([batch.graph])
-        if batch.batch_id is not None:
+        if batch.batch_id is not None and not batch.replace:  # a replace is idempotent itself
             recorded = versions.digest_for_key(self.store, batch.batch_id)
             if recorded is not None:
                 if recorded and recorded != batch.content_digest:
@@ -134,7 +134,7 @@ class Pipeline:
             version = (
                 current.number if current else versions.latest_number(self.store, document)
             ) + 1
-        retire = [current.graph] if current is not None else []
+        retire = [current.graph] if current is not None and current.graph != batch.graph else []
         if record is not None:
             record.also(retire)  # its catalog entry changes: superseded
         if self.reasoner is not None:

@@ -34,6 +34,10 @@ from kgthread.store.sparql_text import Rows
 VIEW_GRAPH = NamedNode(DATA_BASE + "graph/current")
 """The deduplicated current statements not held directly by a bulk-loaded graph."""
 
+VIEW_STATE_GRAPH = NamedNode(DATA_BASE + "graph/current-state")
+"""Which graphs the view's default graph reads in place (``kgt:heldDirectly``): bookkeeping,
+never part of a query's dataset."""
+
 GraphName = NamedNode | DefaultGraph
 TRUE = Literal("true", datatype=vocab.XSD_BOOLEAN)
 
@@ -87,7 +91,7 @@ class CurrentView:
         }
         self.direct = {
             q.subject
-            for q in catalog(None, vocab.HELD_DIRECTLY, TRUE, CATALOG_GRAPH)
+            for q in catalog(None, vocab.HELD_DIRECTLY, TRUE, VIEW_STATE_GRAPH)
             if isinstance(q.subject, NamedNode)
         }
 
@@ -107,7 +111,7 @@ class CurrentView:
         statements it holds that no current graph asserts, or lacks that one asserts.
         Blank-node statements are compared by shape only where SPARQL can (it cannot name
         them), so an edited blank-node statement shows as one extra and one missing."""
-        excluded = [VIEW_GRAPH, CATALOG_GRAPH, *self.history, *self.direct]
+        excluded = [VIEW_GRAPH, VIEW_STATE_GRAPH, CATALOG_GRAPH, *self.history, *self.direct]
         found: list[str] = []
         for name, what in (
             ("view-extra.rq", "held by the view, asserted by no current graph"),
@@ -126,7 +130,11 @@ class CurrentView:
 
     def is_current(self, graph: NamedNode | DefaultGraph) -> bool:
         """Whether ``graph`` asserts its statements in the current view."""
-        return graph not in self.history and graph not in (VIEW_GRAPH, CATALOG_GRAPH)
+        return graph not in self.history and graph not in (
+            VIEW_GRAPH,
+            VIEW_STATE_GRAPH,
+            CATALOG_GRAPH,
+        )
 
     def needs_rebuild(self) -> bool:
         """A store written before the view existed: data graphs, no view, nothing direct."""
@@ -138,7 +146,8 @@ class CurrentView:
 
     def rebuild_statement(self) -> str:
         """Copies every current statement into the view (a store from before the view)."""
-        return _fill("view-rebuild.rq", excluded=[VIEW_GRAPH, CATALOG_GRAPH, *self.history])
+        excluded = [VIEW_GRAPH, VIEW_STATE_GRAPH, CATALOG_GRAPH, *self.history]
+        return _fill("view-rebuild.rq", excluded=excluded)
 
     # -- small writes: computed statement by statement ------------------------------------
 
@@ -249,7 +258,7 @@ class CurrentView:
     ) -> str:
         """A graph held directly leaves: the statements it shares with other current graphs
         read through the view are copied in (run after the write's other operations)."""
-        excluded = [VIEW_GRAPH, CATALOG_GRAPH, graph, *history, *direct_after]
+        excluded = [VIEW_GRAPH, VIEW_STATE_GRAPH, CATALOG_GRAPH, graph, *history, *direct_after]
         return _fill("view-release.rq", leaving=[graph], excluded=excluded, direct=direct_after)
 
     def overlaps_direct(self, graph: NamedNode, leaving: Collection[NamedNode]) -> bool:
@@ -269,8 +278,10 @@ class CurrentView:
 
     def marks(self, delta: ViewDelta) -> tuple[list[Quad], list[Quad]]:
         """The catalog statements recording the roles ``delta`` changes (added, removed)."""
-        added = [Quad(g, vocab.HELD_DIRECTLY, TRUE, CATALOG_GRAPH) for g in delta.direct_added]
-        removed = [Quad(g, vocab.HELD_DIRECTLY, TRUE, CATALOG_GRAPH) for g in delta.direct_removed]
+        added = [Quad(g, vocab.HELD_DIRECTLY, TRUE, VIEW_STATE_GRAPH) for g in delta.direct_added]
+        removed = [
+            Quad(g, vocab.HELD_DIRECTLY, TRUE, VIEW_STATE_GRAPH) for g in delta.direct_removed
+        ]
         return added, removed
 
     def applied(self, delta: ViewDelta, *, retired: Iterable[NamedNode] = ()) -> None:

@@ -44,10 +44,20 @@ from kgthread.errors import (
 )
 from kgthread.store import data_blocks
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term
-from kgthread.store.current_view import VIEW_GRAPH, Change, CurrentView, GraphName, ViewDelta
+from kgthread.store.current_view import (
+    VIEW_GRAPH,
+    VIEW_STATE_GRAPH,
+    Change,
+    CurrentView,
+    GraphName,
+    ViewDelta,
+)
 from kgthread.vocab import TARGET_GRAPH
 
 _log = logging.getLogger(__name__)
+
+_HIDDEN = frozenset({VIEW_GRAPH, VIEW_STATE_GRAPH})
+"""The view's graphs: derived, never part of what a reader sees as a graph."""
 
 
 class EmbeddedStore:
@@ -61,6 +71,7 @@ class EmbeddedStore:
         self._stranded: set[NamedNode] = set()
         self._opened = uuid.uuid4().hex[:12]
         self._writes = 0
+        self._named: tuple[int, list[NamedNode]] | None = None
         self.recovered_graphs: list[NamedNode] = self._recover()
         self._view = CurrentView(store)
         if self._view.needs_rebuild():
@@ -101,7 +112,7 @@ class EmbeddedStore:
             g
             for g in self._store.named_graphs()
             if isinstance(g, NamedNode)
-            and g not in (CATALOG_GRAPH, VIEW_GRAPH)
+            and g not in (CATALOG_GRAPH, *_HIDDEN)
             and g not in catalogued
         ]
         for graph in leftovers:
@@ -114,8 +125,22 @@ class EmbeddedStore:
         return [
             g
             for g in self._store.named_graphs()
-            if isinstance(g, NamedNode) and g not in self._pending and g != VIEW_GRAPH
+            if isinstance(g, NamedNode) and g not in self._pending and g not in _HIDDEN
         ]
+
+    def _named_graphs(self, pending: bool) -> list[NamedNode] | None:
+        """The graphs ``GRAPH ?g`` ranges over: every committed named graph but the
+        current view (which asserts nothing of its own). Listed once per write state;
+        ``None`` (every graph) while there is no view to hide."""
+        writes, known = self._writes, self._named
+        if known is not None and known[0] == writes and not pending:
+            return known[1]
+        if not pending and not self._store.contains_named_graph(VIEW_GRAPH):
+            return None
+        listed = self._visible_graphs()
+        if not pending and self._writes == writes:
+            self._named = (writes, listed)
+        return listed
 
     def view_findings(self) -> list[str]:
         """What is wrong with the current view against the graphs it is derived from."""
@@ -146,8 +171,8 @@ class EmbeddedStore:
             )
             named = (
                 _graph_list(named_graphs)
-                if named_graphs is not None or not pending
-                else _graph_list(self._visible_graphs())
+                if named_graphs is not None
+                else _graph_list(self._named_graphs(pending))
             )
             return self._store.query(
                 sparql,
@@ -164,7 +189,7 @@ class EmbeddedStore:
         obj: Term | None = None,
         graph: NamedNode | DefaultGraph | None = None,
     ) -> Iterator[Quad]:
-        hidden = self._pending | {VIEW_GRAPH} | (self._view.history if graph is None else set())
+        hidden = self._pending | _HIDDEN | (self._view.history if graph is None else set())
         for quad in self._store.quads_for_pattern(subject, predicate, obj, graph):
             if quad.graph_name not in hidden:
                 yield quad
@@ -173,11 +198,15 @@ class EmbeddedStore:
         return self._visible_graphs()
 
     def contains_graph(self, graph: NamedNode) -> bool:
-        return graph not in self._pending and self._store.contains_named_graph(graph)
+        return (
+            graph not in self._pending
+            and graph not in _HIDDEN
+            and self._store.contains_named_graph(graph)
+        )
 
     def dump(self, graph: NamedNode | None, rdf_format: RdfFormat) -> bytes:
         if graph is None:
-            hidden = self._pending | {VIEW_GRAPH}
+            hidden = self._pending | _HIDDEN
             quads = [q for q in self._store if q.graph_name not in hidden]
             return serialize(quads, format=rdf_format) or b""
         return self._store.dump(format=rdf_format, from_graph=graph) or b""

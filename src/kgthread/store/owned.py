@@ -15,11 +15,12 @@ from pyoxigraph import DefaultGraph, NamedNode
 from kgthread import ids
 from kgthread.errors import Forbidden
 from kgthread.store.base import CATALOG_GRAPH, INFERRED_GRAPH
-from kgthread.store.current_view import VIEW_GRAPH
+from kgthread.store.current_view import VIEW_GRAPH, VIEW_STATE_GRAPH
 
 _OWNERS = {
     CATALOG_GRAPH: "the catalog graph is read-only: it is written by the pipeline only",
     VIEW_GRAPH: "the current view is derived from the current graphs: write those instead",
+    VIEW_STATE_GRAPH: "the current view's bookkeeping is written by the store only",
     INFERRED_GRAPH: "the inferred graph is written by the reasoner only",
 }
 CONFORMANCE_PREFIX = ids.batch_graph("conformance:").value
