@@ -56,7 +56,6 @@ class Settings:
     store_bulk_piece_statements: int = field(
         default=500_000, metadata={"env": "STORE_BULK_PIECE_STATEMENTS"}
     )
-    store_union_dataset: bool = field(default=False, metadata={"env": "STORE_UNION_DATASET"})
     # Access control and query limits (docs/security.md).
     api_keys_file: Path | None = field(default=None, metadata={"env": "API_KEYS_FILE"})
     jwt_keys_file: Path | None = field(default=None, metadata={"env": "JWT_KEYS_FILE"})

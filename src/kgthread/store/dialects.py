@@ -121,13 +121,6 @@ class Dialect:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def union_dataset_params(self) -> list[tuple[str, str]] | None:
-        """Protocol parameters making a query's dataset every graph of the store (the
-        union as default graph, every graph named), or ``None`` when the store has no such
-        parameter that includes exactly the graphs it holds (the SPARQL 1.1 Protocol has
-        none; Virtuoso's default graph adds its own system graphs)."""
-        return None
-
     def dataset_params(
         self, default_graph: Sequence[NamedNode], named_graphs: Sequence[NamedNode]
     ) -> list[tuple[str, str]]:
@@ -273,9 +266,6 @@ class OxigraphDialect(Dialect):
             update=update or f"{root}/update",
             graph_store=graph_store or f"{root}/store",
         )
-
-    def union_dataset_params(self) -> list[tuple[str, str]] | None:
-        return [("union-default-graph", "")]
 
 
 _REGISTRY: dict[str, str] = {

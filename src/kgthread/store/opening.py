@@ -51,6 +51,5 @@ def open_store(settings: Settings, *, transport: httpx.BaseTransport | None = No
         credentials=credentials,
         timeout=float(settings.store_timeout_seconds),
         bulk_piece=settings.store_bulk_piece_statements,
-        union=settings.store_union_dataset,
         transport=transport,
     )

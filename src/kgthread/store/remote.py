@@ -14,9 +14,9 @@ Nothing is kept between calls but the HTTP connection pool and the committed gra
 listed: any number of processes can serve the same store. Every committing write also
 replaces a revision in the bookkeeping graph, in the same request, and :meth:`state` is
 derived from it, so ETags change whichever process wrote; every write, a mark or an undo
-too, replaces an epoch beside it. With ``union`` a query asks for the store's union of
-graphs instead of listing every batch graph (:meth:`_union_query`), which holds only
-committed batches while no graph is marked pending and the epoch stays the same.
+too, replaces an epoch beside it. The default graph of every query is the current view
+(``kgthread.store.current_view``), kept by the same requests that write the catalog: every
+current fact once, and one graph to read however many batches there are.
 
 A query needs the state too (to know whether the graphs last listed are still the
 committed ones): it reuses the token :meth:`state` read in the same context less than
@@ -76,7 +76,7 @@ from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError, release
 from kgthread.ids import DATA_BASE
 from kgthread.store import data_blocks, sparql_text
 from kgthread.store.base import CATALOG_GRAPH, QueryResult, Subject, Term, ValueRows
-from kgthread.store.current_view import Change
+from kgthread.store.current_view import VIEW_GRAPH, Change
 from kgthread.store.dialects import Credentials, Dialect, Endpoints, Operation
 from kgthread.store.http_transport import KeepAliveTransport, form_body
 from kgthread.store.remote_exchange import Body, Exchange, count_rows
@@ -92,6 +92,10 @@ catalogued, so never part of a query's dataset."""
 EMPTY_GRAPH = NamedNode(DATA_BASE + "no-graph")
 """Named as the whole dataset when nothing is committed: an empty list of graphs would let
 the store fall back to its own default dataset."""
+
+CURRENT = [VIEW_GRAPH, CATALOG_GRAPH]
+"""The default graph of every query: the current view (each current fact once) and the
+catalog. The batch graphs are named graphs, for ``GRAPH ?g``."""
 
 PENDING_GRACE = timedelta(hours=1)
 """How old a pending mark must be before :meth:`RemoteStore.open` takes its graph for a
@@ -163,7 +167,6 @@ class RemoteStore:
         transport: httpx.BaseTransport | None = None,
         state_reuse: timedelta = STATE_REUSE,
         bulk_piece: int = BULK_PIECE_STATEMENTS,
-        union: bool = False,
     ) -> None:
         self.dialect = dialect
         self.bulk_piece = max(1, bulk_piece)
@@ -181,14 +184,6 @@ class RemoteStore:
         self.recovered_graphs: list[NamedNode] = []
         self._dataset: _Dataset | None = None
         self._state_reuse = state_reuse.total_seconds()
-        self._union = dialect.union_dataset_params() if union else None
-        """Protocol parameters asking for the store's union of graphs (``union``: the
-        store holds kgthread's graphs alone), or ``None``: datasets are listed."""
-        if union and self._union is None:
-            raise BadRequest(
-                f"{dialect.title} has no union of graphs kgthread can ask for: "
-                "store_union_dataset needs the oxigraph dialect"
-            )
         self._writes = 0
         """Writes begun plus writes ended (under the write lock): odd while one is running."""
         self._recent: ContextVar[tuple[_Seen, float, int] | None] = ContextVar(
@@ -213,7 +208,6 @@ class RemoteStore:
         transport: httpx.BaseTransport | None = None,
         state_reuse: timedelta = STATE_REUSE,
         bulk_piece: int = BULK_PIECE_STATEMENTS,
-        union: bool = False,
     ) -> RemoteStore:
         """A store over ``endpoints``; leftovers of interrupted writes are removed now when
         the store answers (an unreachable store is not an error yet: each request says)."""
@@ -225,7 +219,6 @@ class RemoteStore:
             transport=transport,
             state_reuse=state_reuse,
             bulk_piece=bulk_piece,
-            union=union,
         )
         try:
             store.recovered_graphs = store.recover(pending_grace)
@@ -283,33 +276,10 @@ class RemoteStore:
             return self._run(params + self._dataset_params(default_graph, named_graphs), base_iri)
         known = self._committed()
         if default_graph is None and named_graphs is None:
-            if self._union is not None and not known.seen.writing:
-                return self._union_query(params, base_iri, known)
             return self._run(params, base_iri, self._listing(known)[1])
         return self._run(
             params + self._dataset_params(default_graph, named_graphs, known), base_iri
         )
-
-    def _union_query(
-        self, params: list[tuple[str, str]], base_iri: str | None, known: _Dataset
-    ) -> QueryResult:
-        """``params`` on the store's union of graphs, which holds committed batches only
-        while no write is under way: the answer stands when the state read after it is the
-        one read before (``known``, no write under way) - every kgthread write, a failed one
-        too, replaces the epoch, so no write began or ended while the query ran. Under
-        :meth:`speculate` its own read after the work checks that. Otherwise it is asked
-        again on the listed graphs."""
-        assert self._union is not None
-        result = self._run(params + self._union, base_iri)
-        if self._pinned.get() is known:
-            return result
-        writes, at = self._writes, time.monotonic()
-        seen = self._read_state()
-        if seen == known.seen and writes == self._writes:
-            self._recent.set((seen, at, writes))
-            return result
-        del result  # a write overlapped: the answer may hold a graph being written
-        return self._run(params, base_iri, self._listing(self._known(seen))[1])
 
     def _committed(self) -> _Dataset:
         """The committed graphs: as last listed while the state token is unchanged, else
@@ -335,7 +305,7 @@ class RemoteStore:
         if listed is None:
             graphs = self.graph_names()
             named = graphs or [EMPTY_GRAPH]
-            listed = (graphs, form_body(self.dialect.dataset_params(named, named)))
+            listed = (graphs, form_body(self.dialect.dataset_params(CURRENT, named)))
             known.listed = listed
         return listed
 
@@ -357,7 +327,7 @@ class RemoteStore:
         known: _Dataset | None = None,
     ) -> list[tuple[str, str]]:
         visible = self._listing(known)[0] if known is not None else []
-        chosen_default = [*default_graph] if default_graph is not None else visible
+        chosen_default = [*default_graph] if default_graph is not None else CURRENT
         chosen_named = [*named_graphs] if named_graphs is not None else visible
         return self.dialect.dataset_params(
             chosen_default or [EMPTY_GRAPH], chosen_named or [EMPTY_GRAPH]
@@ -467,8 +437,6 @@ class RemoteStore:
         known, writes = self._dataset, self._writes
         if known is None or writes % 2:
             return None
-        if self._union is not None and not known.seen.writing:
-            return self._speculate_on_union(known, writes, work)
         if self._token_readers is None:
             self._token_readers = ThreadPoolExecutor(
                 max_workers=SPECULATING_READS, thread_name_prefix="kgthread-state"
@@ -484,20 +452,6 @@ class RemoteStore:
         if seen.token != known.state or self._writes != writes:
             return None
         self._recent.set((seen, time.monotonic(), writes))
-        return seen.token, result
-
-    def _speculate_on_union(
-        self, known: _Dataset, writes: int, work: Callable[[str], T]
-    ) -> tuple[str, T] | None:
-        """:meth:`speculate` over the union of graphs (:meth:`_union_query`): the state is
-        read after the work, not beside it, for the answer to stand only if no write began
-        or ended since ``known`` was read - before any of its queries ran."""
-        result = self._on_graphs(known, work)
-        at = time.monotonic()
-        seen = self._read_state()
-        if seen != known.seen or self._writes != writes:
-            return None
-        self._recent.set((seen, at, writes))
         return seen.token, result
 
     def _on_graphs(self, known: _Dataset, work: Callable[[str], T]) -> T:
@@ -518,10 +472,25 @@ class RemoteStore:
         changes: Mapping[NamedNode | DefaultGraph, Change] | None = None,
         dropped: Sequence[NamedNode] = (),
     ) -> None:
-        """Remote stores list the current graphs for every query: ``changes`` is not needed."""
+        """``changes`` keeps the current view in step, in the same request: what the
+        update added joins it, what it removed leaves it unless still asserted."""
         text = sparql if base_iri is None else f"BASE {NamedNode(base_iri)}\n{sparql}"
+        text = text.rstrip().rstrip(";")
+        if changes:
+            added = [
+                Quad(t.subject, t.predicate, t.object, VIEW_GRAPH)
+                for c in changes.values()
+                for t in c.added
+                if not isinstance(t.subject, BlankNode) and not isinstance(t.object, BlankNode)
+            ]
+            removed = [t for c in changes.values() for t in c.removed]
+            text = data_blocks.transaction(
+                text,
+                self._view_retract(removed),
+                data_blocks.insert_data(added) if added else "",
+            )
         with self._write_lock:
-            self._write_update(text.rstrip().rstrip(";"))
+            self._write_update(text)
 
     def commit(
         self,
@@ -533,18 +502,27 @@ class RemoteStore:
         retire: Sequence[NamedNode] = (),
     ) -> None:
         """``retire``: the superseded graphs leave the listing through the catalog entry."""
-        body = serialize(list(triples), format=RdfFormat.N_TRIPLES) or b""
+        new = list(triples)
+        body = serialize(new, format=RdfFormat.N_TRIPLES) or b""
         entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
         with self._write_lock:
             status = self._status(graph)
             if not status.catalogued:
                 self._mark_pending(graph)
             try:
+                removed: set[Triple] = set()
+                if replace and status.exists:
+                    removed = set(self._get_graph(graph)) - set(new)
                 if replace or not status.exists:
                     self._graphs.put(graph, lambda: body, RdfFormat.N_TRIPLES)
                 elif body:
                     self._graphs.post(graph, body)
-                self._finish(graph, entry, was_catalogued=status.catalogued)
+                view = [self._view_retract(removed)] if removed else []
+                if status.catalogued and not entry:
+                    view.insert(0, self._view_add(graph))
+                self._finish(
+                    graph, entry, was_catalogued=status.catalogued, retire=retire, view=view
+                )
             except BaseException:
                 if not status.catalogued:
                     self._undo(graph, existed=status.exists)
@@ -596,7 +574,7 @@ class RemoteStore:
                 raise check_error or load_error  # type: ignore[misc]
             try:
                 entry = [Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH) for t in catalog]
-                self._finish(graph, entry, was_catalogued=False)
+                self._finish(graph, entry, was_catalogued=False, retire=retire)
             except BaseException:
                 self._undo(graph, existed=False)
                 raise
@@ -606,6 +584,7 @@ class RemoteStore:
         with self._write_lock:
             self._write_update(
                 data_blocks.transaction(
+                    self._view_drop(graph),  # reads the graph: before it is dropped
                     data_blocks.delete_data(removals) if removals else "",
                     data_blocks.drop_graph(graph),
                     self._unmark([graph]),
@@ -641,15 +620,49 @@ class RemoteStore:
         rows: Rows = {("graph",): [(g,) for g in graphs]}
         return sparql_text.fill(_rq("remote-unmark.rq"), rows)
 
-    def _finish(self, graph: NamedNode, entry: list[Quad], *, was_catalogued: bool) -> None:
-        """The catalog entry, last: from this request on the batch is visible. A graph
-        written without one (a chunk of the inferred graph) keeps its pending mark."""
+    def _finish(
+        self,
+        graph: NamedNode,
+        entry: list[Quad],
+        *,
+        was_catalogued: bool,
+        retire: Sequence[NamedNode] = (),
+        view: Sequence[str] = (),
+    ) -> None:
+        """The catalog entry, last: from this request on the batch is visible, and the
+        current view follows in the same request (what the graph asserts joins it, what
+        only the ``retire``d versions asserted leaves it; ``view``: further operations on
+        it). A graph written without an entry (a chunk of the inferred graph) keeps its
+        pending mark and stays out of the view until its entry is written."""
         self._write_update(
             data_blocks.transaction(
                 data_blocks.insert_data(entry) if entry else "",
+                self._view_add(graph) if entry else "",
+                *(self._view_drop(g) for g in retire),
+                *view,
                 self._unmark([graph]) if entry or was_catalogued else "",
             )
         )
+
+    def _view_add(self, graph: NamedNode) -> str:
+        return sparql_text.fill(_rq("remote-view-add.rq"), {("graph",): [(graph,)]})
+
+    def _view_drop(self, graph: NamedNode) -> str:
+        return sparql_text.fill(_rq("remote-view-drop.rq"), {("graph",): [(graph,)]})
+
+    def _view_retract(self, triples: Iterable[Triple]) -> str:
+        """The removed statements leave the view unless still asserted (statements with
+        blank nodes cannot be named in a request: the view keeps them until a rebuild)."""
+        rows: Rows = {
+            ("s", "p", "o"): [
+                (t.subject, t.predicate, t.object)  # type: ignore[misc]
+                for t in triples
+                if not isinstance(t.subject, BlankNode) and not isinstance(t.object, BlankNode)
+            ]
+        }
+        if not rows[("s", "p", "o")]:
+            return ""
+        return sparql_text.fill(_rq("remote-view-retract.rq"), rows)
 
     def _undo(self, graph: NamedNode, *, existed: bool) -> None:
         """Best effort after a failed write of a graph that was not catalogued: empty it
