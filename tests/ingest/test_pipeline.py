@@ -139,7 +139,7 @@ def test_bulk_path_commits_a_conforming_file(
 def test_bulk_path_refuses_a_violating_file_and_leaves_no_trace(
     pipeline: Pipeline, store: EmbeddedStore, tmp_path: Path
 ) -> None:
-    pipeline.ingest(_batch(product("P-1"), "p.ttl"))
+    first = pipeline.ingest(_batch(product("P-1"), "p.ttl"))
     before = _dump(store)
     no_revision = Triple(ids.unit("P-1", "SN-2"), vocab.SERIAL_NUMBER, Literal("SN-2"))
     # SN-2 has no type-defining properties; SN-3 names revision B, which does not exist.
@@ -149,7 +149,7 @@ def test_bulk_path_refuses_a_violating_file_and_leaves_no_trace(
     with pytest.raises(ValidationFailed):
         pipeline.ingest(batch_from_file(path, bulk_threshold=0))
     assert _dump(store) == before
-    assert set(store.graph_names()) == {CATALOG_GRAPH, _batch(product("P-1"), "p.ttl").graph}
+    assert set(store.graph_names()) == {CATALOG_GRAPH, first.graph}
 
 
 @pytest.mark.parametrize(

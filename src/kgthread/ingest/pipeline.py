@@ -116,7 +116,8 @@ class Pipeline:
                     record.duplicate()
                 return CommitResult(batch.id, batch.graph, "duplicate", 0, None, 0.0)
         document = batch.document_iri
-        current = None if document is None else versions.current(self.store, document)
+        history = [] if document is None else versions.versions(self.store, document)
+        current = next((v for v in reversed(history) if v.current), None)
         if current is not None and self._unchanged(batch, current):
             if record is not None:
                 record.duplicate("the current version of the document holds the same content")
@@ -129,11 +130,7 @@ class Pipeline:
                 0.0,
                 version=current.number,
             )
-        version = None
-        if document is not None:
-            version = (
-                current.number if current else versions.latest_number(self.store, document)
-            ) + 1
+        version = None if document is None else max((v.number for v in history), default=0) + 1
         retire = [current.graph] if current is not None and current.graph != batch.graph else []
         if record is not None:
             record.also(retire)  # its catalog entry changes: superseded

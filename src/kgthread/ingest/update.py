@@ -315,11 +315,13 @@ def _apply_changes(
         )
         for graph, c in changes.items()
     }
-    store.update(
-        _transaction(store, changes, created, dropped, source, agent),
-        changes=view,
-        dropped=dropped,
+    text, catalog_added, catalog_removed = _transaction(
+        store, changes, created, dropped, source, agent
     )
+    view[CATALOG_GRAPH] = Change(
+        added=frozenset(triples_of(catalog_added)), removed=frozenset(triples_of(catalog_removed))
+    )
+    store.update(text, changes=view, dropped=dropped)
     if record is not None:
         record.committed(expected)
     return Outcome(created, modified, dropped, report)
@@ -352,7 +354,9 @@ def _transaction(
     dropped: tuple[NamedNode, ...],
     source: Source,
     agent: str,
-) -> str:
+) -> tuple[str, list[Quad], list[Quad]]:
+    """The update's text, and the catalog statements it adds and removes (a remote store
+    keeps them in its current view too)."""
     old_blank_nodes = {n for c in changes.values() for q in c.before or () for n in _blank(q)}
     drops: list[str] = []
     creates: list[str] = []
@@ -373,11 +377,13 @@ def _transaction(
         added.extend(fresh)
         if isinstance(graph, NamedNode) and not new:
             creates.append(data_blocks.create_graph(graph))
-    for graph in dropped:
-        removed.extend(
-            Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH)
-            for t in catalog_removals(store, graph)
-        )
+    catalog_removed = [
+        Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH)
+        for graph in dropped
+        for t in catalog_removals(store, graph)
+    ]
+    removed.extend(catalog_removed)
+    catalog_added: list[Quad] = []
     now = datetime.now(UTC)
     for graph in created:
         batch = Batch(
@@ -389,16 +395,18 @@ def _transaction(
             agent=agent,
         )
         count = len(changes[graph].after or ())
-        added.extend(
+        catalog_added.extend(
             Quad(t.subject, t.predicate, t.object, CATALOG_GRAPH)
             for t in provenance(batch, count, now)
         )
-    return data_blocks.transaction(
+    added.extend(catalog_added)
+    text = data_blocks.transaction(
         *drops,
         data_blocks.delete_data(removed) if removed else "",
         *creates,
         data_blocks.insert_data(added) if added else "",
     )
+    return text, catalog_added, catalog_removed
 
 
 def catalog_removals(store: GraphStore, graph: NamedNode) -> list[Triple]:

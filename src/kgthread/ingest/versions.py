@@ -13,7 +13,7 @@ from importlib import resources
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
-from kgthread.store.base import GraphStore
+from kgthread.store.base import CATALOG_GRAPH, GraphStore
 
 
 @cache
@@ -30,36 +30,48 @@ class Version:
     number: int
     digest: str | None
     triple_count: int | None
+    current: bool = True
 
 
-def current(store: GraphStore, document: NamedNode) -> Version | None:
-    """The document's current version, if it has one."""
-    for row in _rows(store.query(_rq("document-current.rq"), substitutions={"document": document})):
+def versions(store: GraphStore, document: NamedNode) -> list[Version]:
+    """Every version of the document, oldest first."""
+    found: list[Version] = []
+    if not store.contains_graph(CATALOG_GRAPH):
+        return found  # Virtuoso plans catalog queries on a store with no catalog badly
+    rows = _rows(store.query(_rq("document-current.rq"), substitutions={"document": document}))
+    for row in rows:
         batch, graph = row["batch"], row["graph"]
         if not isinstance(batch, NamedNode) or not isinstance(graph, NamedNode):
             continue
         digest, count = row["digest"], row["count"]
-        return Version(
-            batch,
-            graph,
-            int(row["version"].value),
-            digest.value if isinstance(digest, Literal) else None,
-            int(count.value) if isinstance(count, Literal) else None,
+        found.append(
+            Version(
+                batch,
+                graph,
+                int(row["version"].value),
+                digest.value if isinstance(digest, Literal) else None,
+                int(count.value) if isinstance(count, Literal) else None,
+                current=row["newer"] is None,
+            )
         )
-    return None
+    return sorted(found, key=lambda v: v.number)
+
+
+def current(store: GraphStore, document: NamedNode) -> Version | None:
+    """The document's current version, if it has one."""
+    return next((v for v in reversed(versions(store, document)) if v.current), None)
 
 
 def latest_number(store: GraphStore, document: NamedNode) -> int:
     """The highest version number the document has had (0: none)."""
-    for row in _rows(store.query(_rq("document-latest.rq"), substitutions={"document": document})):
-        latest = row["latest"]
-        return int(latest.value) if isinstance(latest, Literal) else 0
-    return 0
+    return max((v.number for v in versions(store, document)), default=0)
 
 
 def digest_for_key(store: GraphStore, key: str) -> str | None:
     """The content digest recorded for the batch committed under ``key``: ``None`` when no
     batch has that key, ``""`` when it was committed before digests were recorded."""
+    if not store.contains_graph(CATALOG_GRAPH):
+        return None
     for row in _rows(store.query(_rq("batch-by-key.rq"), substitutions={"key": Literal(key)})):
         digest = row["digest"]
         return digest.value if isinstance(digest, Literal) else ""

@@ -164,6 +164,8 @@ class CurrentView:
         of the current view (superseded: their content stays as history). A graph held
         directly that leaves is handled by :meth:`release`, run after the write."""
         delta = ViewDelta()
+        # The catalog is a part of the default graph of its own, never copied into the view.
+        changes = {g: c for g, c in changes.items() if g != CATALOG_GRAPH}
         direct_after = (self.direct - set(leaving) - set(dropped)) | set(arriving_direct)
         delta.direct_removed.update(self.direct & set(dropped))
         delta.direct_added.update(arriving_direct)
