@@ -65,7 +65,10 @@ def test_header_fields_and_schema() -> None:
         ("CCD_CLA_GVP_AST", "AP203 ed1"),
         ("ccd_cla_cvp_ast", "AP203 ed1"),
         ("CCD_CLA_GVP_AST_ASD", "AP203 ed1"),
-        ("AP203_CONFIGURATION_CONTROLLED_3D_DESIGN_OF_MECHANICAL_PARTS_AND_ASSEMBLIES", "AP203 ed2"),
+        (
+            "AP203_CONFIGURATION_CONTROLLED_3D_DESIGN_OF_MECHANICAL_PARTS_AND_ASSEMBLIES",
+            "AP203 ed2",
+        ),
         ("MANAGED_MODEL_BASED_3D_ENGINEERING_MIM_LF { 1 0 10303 442 4 1 4 }", "AP242 ed3"),
         ("AP242_MANAGED_MODEL_BASED_3D_ENGINEERING", "AP242"),
     ],
@@ -204,3 +207,26 @@ def test_an_unknown_schema_is_refused() -> None:
     )
     with pytest.raises(StepSyntaxError, match="unsupported schema in FILE_SCHEMA \\(IFC4\\)"):
         read(data)
+
+
+def test_windows_path_in_file_name_is_read_as_written() -> None:
+    raw = doc("#1=PRODUCT('p','n','',());").replace(
+        "FILE_NAME('t.stp'", r"FILE_NAME('C:\Users\Design\S1\t.stp'"
+    )
+    reader, found = read(raw)
+    assert reader.header.name == r"C:\Users\Design\S1\t.stp"
+    assert 1 in found
+
+
+def test_section_keywords_in_any_case_and_nul_padding() -> None:
+    raw = doc("#1=PRODUCT('p','n','',());").replace("HEADER;", "Header;").replace(
+        "ENDSEC;\nEND", "EndSec;\nEND"
+    )
+    reader, found = read(raw.encode() + b"\x00" * 20)
+    assert 1 in found
+    assert not reader.problems
+
+
+def test_nul_inside_the_file_is_still_refused() -> None:
+    with pytest.raises(StepSyntaxError, match="control character"):
+        read(doc("#1=PRODUCT('p','n','',());", "\x00", "#2=PRODUCT('q','n','',());"))

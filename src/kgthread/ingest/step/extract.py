@@ -19,10 +19,13 @@ def wanted(name: str) -> bool:
     return name in STRUCTURE_TYPES or name.endswith(_UNIT_SUFFIXES) or pmi.wanted(name)
 
 
-def extract(stream: BinaryIO, name: str, *, strict: bool = True) -> tuple[Extracted, int]:
+def extract(
+    stream: BinaryIO, name: str, *, strict: bool = True, encoding: str | None = None
+) -> tuple[Extracted, int]:
     """The records of one file and how many instances it holds; raises
-    :class:`~kgthread.errors.StepSyntaxError` in strict mode."""
-    reader = Reader(stream, name, strict=strict, wanted=wanted)
+    :class:`~kgthread.errors.StepSyntaxError` in strict mode (and in either mode for text
+    that is not UTF-8, or not in ``encoding`` when the caller names one)."""
+    reader = Reader(stream, name, strict=strict, wanted=wanted, encoding=encoding)
     header = reader.read_header()
     index = Index(name, reader.instances())
     structure = Structure(index, header)
