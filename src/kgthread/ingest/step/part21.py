@@ -115,6 +115,7 @@ class Reader:
         self._statements = text.statements(chunks, self._complain_at)
         self._names = _Names()
         self._header_read = False
+        self._wanted_names: dict[str, bool] = {}
 
     # --- problems ---------------------------------------------------------------------
 
@@ -249,14 +250,17 @@ class Reader:
         rest = body[match.end() : -1]
         wanted = self.wanted
         try:
-            if entity is not None and wanted is not None and not wanted(entity.upper()):
+            if entity is not None and wanted is not None and not self._wants(entity):
                 refs = params.check(rest)
                 if refs is None:
                     params.parse(rest)  # says what is wrong
                     raise ValueError("malformed parameter list")
                 names.define(name)
+                bitmap, size = names.bitmap, len(names.bitmap)
                 for digits in refs:
-                    self._refer(int(digits), name, line)
+                    ref = int(digits)
+                    if ref >= size or not bitmap[ref]:  # most references point back
+                        self._refer(ref, name, line)
                 return None
             if entity is None:
                 records = params.parse_records(rest)
@@ -274,6 +278,12 @@ class Reader:
         if wanted is not None and entity is None and not any(wanted(r) for r in records):
             return None
         return Instance(name, records, line)
+
+    def _wants(self, entity: str) -> bool:
+        known = self._wanted_names.get(entity)
+        if known is None:
+            known = self._wanted_names[entity] = self.wanted is None or self.wanted(entity.upper())
+        return known
 
     def _refer(self, ref: int, source: int, line: int) -> None:
         if not self._names.refer(ref, source, line):
