@@ -250,3 +250,14 @@ def test_the_assembly_alone_names_the_missing_part_files(
     assert len(missing) == 5
     assert "xr1-tc-lbr.stp, which was not given" in " ".join(missing)
     assert "#66" not in " ".join(missing)
+
+
+def test_failsafe_that_leaves_no_product_is_an_error(tmp_path: Path, adapter: StepAdapter) -> None:
+    text = step(ALIBRE[:2], [], "'p.stp'")
+    text = text.replace("#10=PRODUCT('','Gearbox','',(#2));", "#10=PRODUCT('',,'',(#2));")
+    text = text.replace("#20=PRODUCT('','','',(#2));", "#20=PRODUCT('','',(#2);")
+    path = write(tmp_path, "p.stp", text)
+    with pytest.raises(StepSyntaxError) as caught:
+        list(adapter.batches([path], FAILSAFE))
+    assert "nothing left to ingest" in caught.value.message
+    assert caught.value.detail["entity"] == "#10"

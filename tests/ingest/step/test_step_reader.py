@@ -219,8 +219,10 @@ def test_windows_path_in_file_name_is_read_as_written() -> None:
 
 
 def test_section_keywords_in_any_case_and_nul_padding() -> None:
-    raw = doc("#1=PRODUCT('p','n','',());").replace("HEADER;", "Header;").replace(
-        "ENDSEC;\nEND", "EndSec;\nEND"
+    raw = (
+        doc("#1=PRODUCT('p','n','',());")
+        .replace("HEADER;", "Header;")
+        .replace("ENDSEC;\nEND", "EndSec;\nEND")
     )
     reader, found = read(raw.encode() + b"\x00" * 20)
     assert 1 in found

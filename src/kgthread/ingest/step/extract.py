@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from kgthread.errors import StepSyntaxError
 from kgthread.ingest.step import pmi
 from kgthread.ingest.step.index import Index
 from kgthread.ingest.step.part21 import Reader
@@ -34,4 +35,13 @@ def extract(
     extracted.characteristics = characteristics.extract()
     extracted.problems[:0] = [str(p) for p in reader.problems]
     extracted.problems += characteristics.problems
+    if not strict and not extracted.parts and reader.problems:
+        first = reader.problems[0]
+        raise StepSyntaxError(
+            f"{name}: nothing left to ingest: failsafe reading skipped {len(reader.problems)} "
+            f"problems (the first: {first}) and no PRODUCT remains",
+            file=name,
+            line=first.line,
+            entity=None if first.entity is None else f"#{first.entity}",
+        )
     return extracted, reader.instance_count
