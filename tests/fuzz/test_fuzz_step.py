@@ -84,7 +84,9 @@ def test_every_duplicated_product_is_refused_in_strict_mode() -> None:
         _check_refusal(info.value)
 
 
-_ATOMS = st.sampled_from(["$", "*", "1", "-2.5E3", ".T.", "#1", "'a''b'", '"0FF"', "''"])
+_ATOMS = st.sampled_from(
+    ["$", "*", "1", "-2.5E3", ".T.", "#1", "'a''b'", '"0FF"', "''", "'#7'", " 1. "]
+)
 
 
 def _values(depth: int) -> st.SearchStrategy[str]:

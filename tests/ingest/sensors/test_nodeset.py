@@ -16,12 +16,14 @@ from kgthread.ingest.adapters import IngestOptions, get
 from kgthread.ingest.pipeline import Pipeline
 from kgthread.ingest.sensors.adapter import NodesetAdapter
 from kgthread.ingest.sensors.units import (
+    QUDT_UNITS_FILE,
     code_to_unit_id,
     derive_table,
-    qudt_units_file,
     unece_table,
     unit_id_to_code,
+    write_table,
 )
+from shared_data import shared
 
 # INDEX.md's load order: DI, Machinery (+ Examples), MachineTool with its dependencies,
 # Robotics, PackML, ISA-95. Passed shuffled: the adapter orders them by <Models>.
@@ -104,8 +106,9 @@ def test_a_required_model_must_be_given(tmp_path: Path) -> None:
         NodesetError, match=r"requires the model http://opcfoundation.org/UA/DI/: pass"
     ):
         next(NodesetAdapter().batches([MILL_NODESET], IngestOptions()))
-    batch = next(NodesetAdapter().batches([MILL_NODESET], IngestOptions(strict=False)))
-    assert batch.triples == []  # without Machinery the Machines folder is unknown
+    # without Machinery the Machines folder is unknown: failsafe finds nothing, and says so
+    with pytest.raises(NodesetError, match=r"nothing to import.*requires the model"):
+        next(NodesetAdapter().batches([MILL_NODESET], IngestOptions(strict=False)))
 
 
 @pytest.mark.parametrize(
@@ -160,4 +163,24 @@ def test_unece_codes_map_to_qudt_through_the_vocabulary(tmp_path: Path) -> None:
     assert table["KWT"] == vocab.UNIT_NS + "KiloW"
     assert table["C62"] == vocab.UNIT_NS + "ONE"  # ONE and UNITLESS share it: shortest wins
     assert len(table) > 1400
-    assert derive_table(qudt_units_file()) == table
+
+
+def test_the_packaged_unit_table_is_what_the_qudt_vocabulary_says() -> None:
+    """The table ships with the package (nothing outside it is read at run time); it must
+    equal the table derived from the QUDT vocabulary, to the byte."""
+    derived = derive_table(shared(str(QUDT_UNITS_FILE), "the QUDT units vocabulary"))
+    assert derived == unece_table()
+    packaged = Path(__file__).resolve().parents[3] / "src/kgthread/ingest/sensors/unece_qudt.csv"
+    assert write_table(derived) == packaged.read_text(encoding="utf-8")
+
+
+def test_units_are_read_without_the_shared_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as an installed package beside no checkout: the import still finds its units."""
+    monkeypatch.setenv("KGTHREAD_SHARED_DATA", str(tmp_path / "nowhere"))
+    unece_table.cache_clear()
+    try:
+        assert unece_table()["MMT"] == vocab.UNIT_NS + "MilliM"
+    finally:
+        unece_table.cache_clear()

@@ -54,12 +54,50 @@ def test_header_fields_and_schema() -> None:
         ("AUTOMOTIVE_DESIGN { 1 0 10303 214 1 1 1 1 }", "AP214 ed1"),
         ("AP242_MANAGED_MODEL_BASED_3D_ENGINEERING_MIM_LF {1 0 10303 442 1 1 4 }", "AP242 ed1"),
         ("ap242_managed_model_based_3d_engineering_mim_lf { 1 0 10303 442 3 1 4 }", "AP242 ed2"),
+        # variants real CAD exports write (Open CASCADE corpus, CAx-IF rounds)
+        ("AUTOMOTIVE_DESIGN_CC1 { 1 2 10303 214 -1 1 3  2}", "AP214"),
+        ("AUTOMOTIVE_DESIGN_CC2 { 1 2 10303 214 -1 1 5 4 }", "AP214"),
+        ("AUTOMOTIVE_DESIGN_CC02 { 1 0 10303 214 -2 1 4 2 }", "AP214"),
+        ("AUTOMOTIVE_DESIGN_CC04 { 1 0 10303 214 -2 1 6 1 }", "AP214"),
+        ("AUTOMOTIVE_DESIGN_CC6 { 1 2 10303 214 -1 1 13 1 }", "AP214"),
+        ("automotive_design", "AP214"),
+        ("AP214_AUTOMOTIVE_DESIGN_MIM_LF { 1 0 10303 214 3 1 1 }", "AP214 ed3"),
+        ("CCD_CLA_GVP_AST", "AP203 ed1"),
+        ("ccd_cla_cvp_ast", "AP203 ed1"),
+        ("CCD_CLA_GVP_AST_ASD", "AP203 ed1"),
+        (
+            "AP203_CONFIGURATION_CONTROLLED_3D_DESIGN_OF_MECHANICAL_PARTS_AND_ASSEMBLIES",
+            "AP203 ed2",
+        ),
+        ("MANAGED_MODEL_BASED_3D_ENGINEERING_MIM_LF { 1 0 10303 442 4 1 4 }", "AP242 ed3"),
+        ("AP242_MANAGED_MODEL_BASED_3D_ENGINEERING", "AP242"),
     ],
 )
 def test_schema_detection(declared: str, label: str) -> None:
     schema = schemas.detect((declared,))
     assert schema is not None
     assert schema.label == label
+
+
+def test_secondary_schemas_do_not_hide_the_protocol() -> None:
+    schema = schemas.detect(("GEOMETRIC_VALIDATION_PROPERTIES_MIM", "AUTOMOTIVE_DESIGN_CC2"))
+    assert schema is not None
+    assert schema.protocol == "AP214"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "STRUCTURAL_ANALYSIS_DESIGN",  # AP209 ed1
+        "CONSTRUCTION_HISTORY_SCHEMA",
+        "IFC2X3",
+        "AUTOMOTIVE_DESIGN_EXTENDED",
+        "GEOMETRIC_VALIDATION_PROPERTIES_MIM",
+        "CCD",
+    ],
+)
+def test_other_schemas_are_not_mapped(declared: str) -> None:
+    assert schemas.detect((declared,)) is None
 
 
 def test_every_kind_of_parameter() -> None:
@@ -169,3 +207,28 @@ def test_an_unknown_schema_is_refused() -> None:
     )
     with pytest.raises(StepSyntaxError, match="unsupported schema in FILE_SCHEMA \\(IFC4\\)"):
         read(data)
+
+
+def test_windows_path_in_file_name_is_read_as_written() -> None:
+    raw = doc("#1=PRODUCT('p','n','',());").replace(
+        "FILE_NAME('t.stp'", r"FILE_NAME('C:\Users\Design\S1\t.stp'"
+    )
+    reader, found = read(raw)
+    assert reader.header.name == r"C:\Users\Design\S1\t.stp"
+    assert 1 in found
+
+
+def test_section_keywords_in_any_case_and_nul_padding() -> None:
+    raw = (
+        doc("#1=PRODUCT('p','n','',());")
+        .replace("HEADER;", "Header;")
+        .replace("ENDSEC;\nEND", "EndSec;\nEND")
+    )
+    reader, found = read(raw.encode() + b"\x00" * 20)
+    assert 1 in found
+    assert not reader.problems
+
+
+def test_nul_inside_the_file_is_still_refused() -> None:
+    with pytest.raises(StepSyntaxError, match="control character"):
+        read(doc("#1=PRODUCT('p','n','',());", "\x00", "#2=PRODUCT('q','n','',());"))

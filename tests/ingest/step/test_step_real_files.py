@@ -52,7 +52,11 @@ def _ingest(adapter: StepAdapter, pipeline: Pipeline, paths: list[Path]) -> list
 
 def test_every_step_file_is_covered() -> None:
     """A new STEP file in the shared data must be added to these tests, not skipped silently."""
-    found = {p.relative_to(step_dir()).as_posix() for p in step_dir().rglob("*.stp")}
+    found = {
+        p.relative_to(step_dir()).as_posix()
+        for p in step_dir().rglob("*.stp")
+        if p.parent.name != "occt-corpus"  # test_step_corpus.py reads every one of those
+    }
     multi = {p for p in found if p.startswith("cax-if-ap214/s1-c5-214/")}
     assert found - multi == set(SINGLE_FILES)
     assert len(multi) == 13

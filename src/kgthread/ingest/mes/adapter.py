@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +29,7 @@ SPILL_BYTES = 4 * 1024 * 1024
 """Source size above which mapped triples go to a file for the bulk path: a genealogy row
 of ~100 bytes becomes ~1.5 kB of N-Triples, so 4 MiB of CSV is already ~60 MB of RDF."""
 log = logging.getLogger(__name__)
+Skip = Callable[[MesInputError], None] | None
 
 
 class _MesAdapter:
@@ -38,7 +39,9 @@ class _MesAdapter:
     def __init__(self, spill_bytes: int = SPILL_BYTES) -> None:
         self.spill_bytes = spill_bytes
 
-    def records(self, source: BinaryIO, name: str, options: IngestOptions) -> Iterator[Record]:
+    def records(
+        self, source: BinaryIO, name: str, options: IngestOptions, skip: Skip = None
+    ) -> Iterator[Record]:
         raise NotImplementedError
 
     def batches(self, paths: Sequence[Path], options: IngestOptions) -> Iterator[Batch]:
@@ -72,14 +75,33 @@ class _MesAdapter:
     def mapped(
         self, source: BinaryIO, name: str, options: IngestOptions, mapper: Mapper
     ) -> Iterator[list[Statement]]:
-        """The statements of each record in turn (what the benchmark measures, too)."""
-        for record in self.records(source, name, options):
+        """The statements of each record in turn (what the benchmark measures, too). In
+        failsafe mode every skipped record is logged, and a document of which nothing is left
+        is an error, not an empty batch."""
+        skipped: list[MesInputError] = []
+
+        def skip(exc: MesInputError) -> None:
+            _skip(exc)
+            skipped.append(exc)
+
+        mapped_any = False
+        for record in self.records(source, name, options, None if options.strict else skip):
             try:
-                yield mapper.map(record)
+                statements = mapper.map(record)
             except MesInputError as exc:
                 if options.strict:
                     raise
-                _skip(exc)
+                skip(exc)
+                continue
+            mapped_any = mapped_any or bool(statements)
+            yield statements
+        if skipped and not mapped_any:
+            first = skipped[0]
+            raise MesInputError(
+                f"{name}: nothing left to ingest: failsafe reading skipped {len(skipped)} "
+                f"records (the first: {first.message})",
+                **first.detail,
+            )
 
     def _in_memory(
         self,
@@ -124,8 +146,10 @@ class B2mmlAdapter(_MesAdapter):
 
     name = "b2mml"
 
-    def records(self, source: BinaryIO, name: str, options: IngestOptions) -> Iterator[Record]:
-        return b2mml.read(source, name, None if options.strict else _skip)
+    def records(
+        self, source: BinaryIO, name: str, options: IngestOptions, skip: Skip = None
+    ) -> Iterator[Record]:
+        return b2mml.read(source, name, skip)
 
 
 class TableAdapter(_MesAdapter):
@@ -133,7 +157,9 @@ class TableAdapter(_MesAdapter):
 
     name = "table"
 
-    def records(self, source: BinaryIO, name: str, options: IngestOptions) -> Iterator[Record]:
+    def records(
+        self, source: BinaryIO, name: str, options: IngestOptions, skip: Skip = None
+    ) -> Iterator[Record]:
         kind = tabular.kind_of(options.kind, name)
         encoding = options.extra.get("encoding") or None
-        return tabular.read(source, name, kind, encoding, None if options.strict else _skip)
+        return tabular.read(source, name, kind, encoding, skip)

@@ -162,26 +162,143 @@ def _material_sublot(el: ET.Element, ns: str, where: str, cur: Cursor) -> Iterat
     yield Lot(where, part, sublot, lot, quantity(el, ns), child_text(el, ns, "Status"))
 
 
+_PRODUCED_USES = frozenset({"produced", "material produced", "yield produced"})
+_SIDE_PRODUCTS = frozenset({"by-product produced", "co-product produced"})
+_OTHER_USES = frozenset(
+    {"consumed", "material consumed", "consumable", "destructive sample", "returned sample"}
+    | {"retained sample", "inventoried", "other", "sample", "carrier", "returned carrier"}
+    | {"replaced asset", "replacement asset"}
+)
+_AMOUNT_KEYS = frozenset(
+    {"quantity", "ordered", "orderedquantity", "orderquantity", "planned", "plannedquantity"}
+    | {"requested", "requestedquantity", "target", "targetquantity", "total", "lotsize"}
+)
+_RATE_WORDS = ("rate", "speed", "throughput", "velocity", "flow", "per")
+
+
+def _use(element: ET.Element, ns: str, where: str, name: str) -> str | None:
+    """``produced`` or ``other`` for a requirement's MaterialUse; an unknown use is refused
+    naming it (a misspelt use must not read as a missing requirement)."""
+    text = child_text(element, ns, "MaterialUse")
+    if text is None:
+        return None
+    key = " ".join(text.lower().replace("_", " ").split())
+    if key in _PRODUCED_USES:
+        return "produced"
+    if key in _SIDE_PRODUCTS:
+        return "side"
+    if key in _OTHER_USES:
+        return "other"
+    known = "Produced, Material Produced, Co-product Produced, Consumed, Material Consumed, ..."
+    raise MesInputError(
+        f"{where}/MaterialUse: unknown MaterialUse {text!r} (known: {known})",
+        file=name,
+        location=f"{where}/MaterialUse",
+    )
+
+
+def _produced(el: ET.Element, ns: str, where: str, name: str) -> list[tuple[ET.Element, str]]:
+    """What a request says it produces, with each element's XML path: every
+    MaterialProducedRequirement (V0401, V0600) and every MaterialRequirement whose MaterialUse
+    is a produced use (V0700, and V0401 as Courbon writes it), at any depth. By-products and
+    co-products count only when nothing else is produced."""
+    found: list[tuple[ET.Element, str]] = []
+    side: list[tuple[ET.Element, str]] = []
+    counters: dict[tuple[int, str], int] = {}
+
+    def walk(node: ET.Element, path: str) -> None:
+        for child in node:
+            local = split(child.tag)[1]
+            index = counters[id(node), local] = counters.get((id(node), local), 0) + 1
+            here = f"{path}/{local}[{index}]"
+            if local == "MaterialProducedRequirement":
+                found.append((child, here))
+            elif local == "MaterialRequirement":
+                use = _use(child, ns, here, name)
+                if use == "produced":
+                    found.append((child, here))
+                elif use == "side":
+                    side.append((child, here))
+            elif local.endswith("Requirement") or local in ("SegmentRequirement",):
+                walk(child, here)
+
+    walk(el, where)
+    return found or side
+
+
+def _amount(element: ET.Element, ns: str, where: str, name: str) -> Quantity:
+    """The ordered amount among a requirement's Quantity elements, chosen by Key and unit:
+    a Key that names an amount wins; otherwise rates (a Key such as ProductionRate, a unit
+    such as t/h) are set aside and exactly one quantity must remain."""
+    options: list[tuple[str | None, Quantity, str]] = []
+    for i, item in enumerate(children(element, ns, "Quantity"), 1):
+        value = child_text(item, ns, "QuantityString")
+        if value is None:
+            continue
+        unit = child_text(item, ns, "UnitOfMeasure") or ""
+        options.append(
+            (child_text(item, ns, "Key"), Quantity(value, unit), f"{where}/Quantity[{i}]")
+        )
+    if not options:
+        raise MesInputError(
+            f"{where}: the produced requirement has no Quantity with a QuantityString",
+            file=name,
+            location=where,
+        )
+    keyed = [o for o in options if o[0] is not None and _squash(o[0]) in _AMOUNT_KEYS]
+    if len(keyed) == 1:
+        return keyed[0][1]
+    amounts = keyed or [o for o in options if not _is_rate(o[0], o[1].unit)]
+    if len(amounts) == 1:
+        return amounts[0][1]
+    said = "; ".join(
+        f"{path}: {q.value} {q.unit or '(no unit)'}" + (f" (Key {key})" if key else "")
+        for key, q, path in options
+    )
+    problem = "only rates" if not amounts else "several amounts and no Key saying which is ordered"
+    raise MesInputError(
+        f"{where}: cannot tell the ordered quantity, {problem}: {said}",
+        file=name,
+        location=where,
+    )
+
+
+def _squash(key: str) -> str:
+    return "".join(ch for ch in key.lower() if ch.isalnum())
+
+
+def _is_rate(key: str | None, unit: str) -> bool:
+    lowered = unit.lower()
+    if "/" in lowered or " per " in f" {lowered} ":
+        return True
+    return key is not None and any(word in key.lower() for word in _RATE_WORDS)
+
+
 def _request(el: ET.Element, ns: str, where: str, cur: Cursor) -> Iterator[Record]:
     order = require(el, ns, where, "ID")
-    produced = None
-    for requirement in el.iter(f"{{{ns}}}MaterialRequirement"):
-        use = child_text(requirement, ns, "MaterialUse") or ""
-        if "produced" in use.lower() and quantity(requirement, ns) is not None:
-            produced = requirement
-            break
-    if produced is None:
+    produced = _produced(el, ns, where, cur.name)
+    if not produced:
         raise MesInputError(
-            f"{where}: request {order} has no produced MaterialRequirement with a Quantity",
+            f"{where}: request {order} says nothing it produces: no MaterialProducedRequirement "
+            "and no MaterialRequirement with a produced MaterialUse",
             file=cur.name,
             location=where,
         )
-    amount = quantity(produced, ns)
-    assert amount is not None
+    parts = {child_text(p, ns, "MaterialDefinitionID") for p, _ in produced}
+    first, path = produced[0]
+    part = require(first, ns, path, "MaterialDefinitionID")
+    if len(parts) > 1:
+        named = ", ".join(sorted(p or "(none)" for p in parts))
+        raise MesInputError(
+            f"{where}: request {order} produces several materials ({named}); "
+            "a work order orders one part",
+            file=cur.name,
+            location=where,
+        )
+    amount = _amount(first, ns, path, cur.name)
     for location in el.iter(f"{{{ns}}}EquipmentID"):
         if location.text and location.text.strip():
             yield Equipment(where, location.text.strip())
-    part = require(produced, ns, where, "MaterialDefinitionID")
     yield WorkOrder(where, order, amount, child_text(el, ns, "RequestState"), part)
 
 

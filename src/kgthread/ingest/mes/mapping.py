@@ -214,6 +214,9 @@ class Mapper:
         self.t(node, vocab.RDF_TYPE, vocab.WORK_ORDER)
         self.t(node, vocab.WORK_ORDER_ID, Literal(rec.work_order))
         self.t(node, vocab.ORDERED_QUANTITY, terms.decimal_literal(quantity))
+        if rec.quantity.unit.strip():
+            unit = terms.unit(rec.where, rec.quantity.unit.strip())
+            self.t(node, vocab.UNIT_OF_MEASURE, terms.unit_iri(unit))
         self.t(node, vocab.WORK_ORDER_STATUS, Literal(status))
         if rec.part is not None and rec.revision is not None:
             self.t(node, vocab.ORDERED_REVISION, self.revision(rec.part, rec.revision, rec.where))

@@ -36,6 +36,8 @@ class ImportReport:
     sensors: int = 0
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    """What each instance object was taken for (``Findings.roles``)."""
 
 
 def _prefix(options: IngestOptions) -> tuple[str, ...]:
@@ -61,12 +63,14 @@ class NodesetAdapter:
             if options.strict:
                 raise NodesetError(message, file=name, model=uri)
             self.report.problems.append(message)
+            _log.warning("%s", message)
         # A type hierarchy with a required model missing cannot be resolved: no classes.
         model = InformationModel(files)
         self.model = None if missing_models(files) else model
         found = model.findings()
         self.report.problems += found.problems
         self.report.counts = dict(found.counts)
+        self.report.roles = dict(found.roles)
         self.report.equipment = len(found.equipment)
         self.report.sensors = len(found.sensors)
         for problem in found.problems:
@@ -81,6 +85,14 @@ class NodesetAdapter:
         # ObjectTypes as OWL classes, machines typed by them (the reasoner's equipment).
         model = self.model
         typing = [] if model is None else classes_and_typing(model, found, _prefix(options))
+        if not mapped.triples and not typing:
+            problems = self.report.problems
+            detail = f" ({len(problems)} problems, the first: {problems[0]})" if problems else ""
+            raise NodesetError(
+                f"{', '.join(self.report.files)}: nothing to import: no equipment, sensor or "
+                f"object type{detail}",
+                file=self.report.files[0] if self.report.files else "",
+            )
         yield Batch(
             ADAPTER,
             ADAPTER_VERSION,

@@ -4,10 +4,21 @@ Still OPC UA only. Instances are the nodes reachable from the Objects folder (``
 hierarchical references; type members (nodes with a modelling rule under a type) are not.
 Equipment are the instance objects placed in an organising node (a folder, an entry point
 directly under Objects such as DI's DeviceSet or Machinery's Machines, a plain
-BaseObjectType, or Machinery's Components container); the functional groups, state
-machines and add-ins inside a machine are not equipment, but their variables belong to it.
-Sensors are the numeric data variables (not properties) of an instance, hosted by their
-nearest equipment ancestor, with EngineeringUnits and EURange read from their properties.
+BaseObjectType, or Machinery's Components container) that are machines or components:
+
+- their type derives from DI's ComponentType (devices, robots' motion devices, ...; not
+  DI's SoftwareType);
+- they sit in Machinery's Machines folder, or in a machine's Components container
+  (MachineComponentsType), which hold machines and components by definition;
+- they carry Machinery's Identification (a MachineryItemIdentificationType add-in).
+
+Other objects there (a recipe, a monitoring record, a custom container) are left out and
+reported. The functional groups, state machines and add-ins inside a machine are not
+equipment, but their variables belong to it. The identification (Machinery's
+Identification add-in, or a DI device's own nameplate properties) is kept with the
+equipment. Sensors are the numeric data variables (not properties) of an instance, hosted by
+their nearest equipment ancestor, with EngineeringUnits and EURange read from their
+properties; their meaning is the browse path from that equipment's type down to them.
 """
 
 from __future__ import annotations
@@ -27,6 +38,28 @@ OBJECTS_FOLDER = "i=85"
 FOLDER_TYPE = "i=61"
 MACHINE_COMPONENTS_TYPE = "nsu=http://opcfoundation.org/UA/Machinery/;i=1006"
 BASE_OBJECT_TYPE = "i=58"
+DI_COMPONENT_TYPE = "nsu=http://opcfoundation.org/UA/DI/;i=15063"
+DI_SOFTWARE_TYPE = "nsu=http://opcfoundation.org/UA/DI/;i=15106"
+MACHINES_FOLDER = "nsu=http://opcfoundation.org/UA/Machinery/;i=1001"
+MACHINERY_IDENTIFICATION_TYPE = "nsu=http://opcfoundation.org/UA/Machinery/;i=1004"
+IDENTIFICATION = (
+    "Manufacturer",
+    "ManufacturerUri",
+    "Model",
+    "ProductCode",
+    "SerialNumber",
+    "ProductInstanceUri",
+    "YearOfConstruction",
+    "MonthOfConstruction",
+    "HardwareRevision",
+    "SoftwareRevision",
+    "DeviceClass",
+    "AssetId",
+    "InitialOperationDate",
+)
+"""Nameplate properties (Machinery's IMachineryItemVendorNameplateType and
+IMachineTagNameplateType, DI's IVendorNameplateType and ITagNameplateType) kept with the
+equipment."""
 # A plain BaseObjectType (DI's DeviceSet and DeviceFeatures) is a container; real equipment
 # always has a specific type.
 _CONTAINER_TYPES = {BASE_OBJECT_TYPE, MACHINE_COMPONENTS_TYPE}
@@ -70,6 +103,10 @@ class Equipment:
     path: tuple[str, ...]
     """Browse names from the outermost equipment down to this one."""
     type_name: str | None
+    identification: dict[str, str | float] = field(default_factory=dict)
+    """Nameplate values by browse name (``Manufacturer``, ``SerialNumber``, ...)."""
+    why: str = ""
+    """What makes it a machine or component (its type, its place, its identification)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +117,9 @@ class Sensor:
     type_name: str | None
     units: EUInformation | None
     range: Range | None
+    meaning: tuple[str, ...] = ()
+    """What it measures: the host equipment's type, then the browse names from the host down
+    to the variable (``("MillType", "Spindle", "Temperature")``)."""
 
 
 @dataclass
@@ -89,6 +129,11 @@ class Findings:
     problems: list[str] = field(default_factory=list)
     """What was skipped and why: unknown data types, sensors with no equipment."""
     counts: dict[str, int] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    """What each instance object reached from the Objects folder was taken for:
+    ``equipment``, ``not equipment`` (reported), ``organising`` (a folder, an entry point,
+    a container), ``inside equipment`` (a functional group, an add-in, a state machine) or
+    ``outside equipment`` (such a member of something that is not equipment)."""
 
 
 class InformationModel:
@@ -165,40 +210,110 @@ class InformationModel:
     def findings(self) -> Findings:
         """Walk the instance space breadth-first from the Objects folder."""
         found = Findings()
-        # node id -> (nearest equipment ancestor, its path, whether the node organises)
-        state: dict[str, tuple[str | None, tuple[str, ...], bool]] = {
-            OBJECTS_FOLDER: (None, (), True)
+        # node id -> (nearest equipment ancestor, its path, whether the node organises,
+        # browse names from that equipment down to the node)
+        state: dict[str, tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]] = {
+            OBJECTS_FOLDER: (None, (), True, ())
         }
         queue: deque[str] = deque([OBJECTS_FOLDER])
         while queue:
             parent_id = queue.popleft()
-            host, path, organising = state[parent_id]
+            host, path, organising, below = state[parent_id]
             for kind, child_id in self.children.get(parent_id, ()):
                 child = self.nodes.get(child_id)
                 if child is None or child_id in state or child.is_declaration:
                     continue
+                here = (*below, child.browse_name)
                 if child.node_class == "UAObject":
-                    if (
-                        organising
-                        and kind in _PLACES_EQUIPMENT
-                        and not self._organising(child, parent_id)
-                    ):
-                        child_path = (*path, child.browse_name)
-                        found.equipment.append(
-                            Equipment(child, host, child_path, self.name_of(child.type_definition))
-                        )
-                        state[child_id] = (child_id, child_path, False)
+                    placed = organising and kind in _PLACES_EQUIPMENT
+                    if placed and not self._organising(child, parent_id):
+                        why = self._machine_or_component(child, parent_id)
+                        if why:
+                            child_path = (*path, child.browse_name)
+                            found.equipment.append(
+                                Equipment(
+                                    child,
+                                    host,
+                                    child_path,
+                                    self.name_of(child.type_definition),
+                                    self.identification(child),
+                                    why,
+                                )
+                            )
+                            state[child_id] = (child_id, child_path, False, ())
+                            found.roles[child_id] = "equipment"
+                        else:
+                            self._left_out(child, found)
+                            state[child_id] = (host, path, True, here)
+                            found.roles[child_id] = "not equipment"
                     else:
-                        state[child_id] = (host, path, self._organising(child, parent_id))
+                        organises = self._organising(child, parent_id)
+                        state[child_id] = (host, path, organises, here)
+                        role = "inside equipment" if host else "outside equipment"
+                        found.roles[child_id] = "organising" if organises else role
                     queue.append(child_id)
                 elif child.node_class == "UAVariable":
-                    state[child_id] = (host, path, False)
+                    state[child_id] = (host, path, False, here)
                     queue.append(child_id)
                     if kind != "HasProperty":
-                        self._consider_variable(child, host, found)
+                        self._consider_variable(child, host, found, here)
         return found
 
-    def _consider_variable(self, node: UaNode, host: str | None, found: Findings) -> None:
+    def _machine_or_component(self, node: UaNode, placed_by: str) -> str:
+        """Why ``node`` is a machine or a component, or ``""`` when it is neither."""
+        type_id = node.type_definition
+        if self.is_subtype(type_id, {DI_COMPONENT_TYPE}) and not self.is_subtype(
+            type_id, {DI_SOFTWARE_TYPE}
+        ):
+            return f"its type {self.name_of(type_id)} is a DI ComponentType"
+        if placed_by == MACHINES_FOLDER:
+            return "it is in Machinery's Machines folder"
+        container = self.nodes.get(placed_by)
+        if container is not None and container.type_definition == MACHINE_COMPONENTS_TYPE:
+            return "it is in a machine's Components"
+        if self._identification_node(node) is not None:
+            return "it carries Machinery's Identification"
+        return ""
+
+    def _left_out(self, node: UaNode, found: Findings) -> None:
+        type_name = self.name_of(node.type_definition) or "no type definition"
+        found.problems.append(
+            f"{node.location}: {node.browse_name} ({type_name}) is not a machine or component "
+            "(a DI ComponentType, in Machinery's Machines or Components, or with Machinery's "
+            "Identification): not equipment"
+        )
+        found.counts["not equipment"] = found.counts.get("not equipment", 0) + 1
+
+    def _identification_node(self, node: UaNode) -> UaNode | None:
+        for _, child_id in self.children.get(node.node_id, ()):
+            child = self.nodes.get(child_id)
+            if (
+                child is not None
+                and child.node_class == "UAObject"
+                and self.is_subtype(child.type_definition, {MACHINERY_IDENTIFICATION_TYPE})
+            ):
+                return child
+        return None
+
+    def identification(self, node: UaNode) -> dict[str, str | float]:
+        """The nameplate of a machine or component: Machinery's Identification add-in, else
+        (DI devices) its own nameplate properties. Blank values are left out."""
+        source = self._identification_node(node) or node
+        values: dict[str, str | float] = {}
+        for kind, prop_id in self.children.get(source.node_id, ()):
+            prop = self.nodes.get(prop_id)
+            if kind != "HasProperty" or prop is None or prop.browse_name not in IDENTIFICATION:
+                continue
+            value = prop.value
+            if isinstance(value, str) and value.strip():
+                values[prop.browse_name] = value.strip()
+            elif isinstance(value, float):
+                values[prop.browse_name] = value
+        return values
+
+    def _consider_variable(
+        self, node: UaNode, host: str | None, found: Findings, below: tuple[str, ...]
+    ) -> None:
         numeric = self.is_subtype(node.data_type or "i=24", NUMERIC_TYPES)
         if numeric is None:
             found.problems.append(f"{node.location}: unknown data type {node.data_type}; skipped")
@@ -222,4 +337,9 @@ class InformationModel:
                 units = prop.value
             elif prop.browse_name == "EURange" and isinstance(prop.value, Range):
                 limits = prop.value
-        found.sensors.append(Sensor(node, host, self.name_of(node.type_definition), units, limits))
+        host_node = self.nodes.get(host)
+        host_type = self.name_of(host_node.type_definition) if host_node else None
+        meaning = (host_type or "BaseObjectType", *below)
+        found.sensors.append(
+            Sensor(node, host, self.name_of(node.type_definition), units, limits, meaning)
+        )

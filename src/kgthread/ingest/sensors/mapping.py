@@ -64,6 +64,47 @@ def property_iri(name: str) -> NamedNode:
     return ids.observable_property(name)
 
 
+_IDENTIFICATION = {
+    "Manufacturer": vocab.MANUFACTURER,
+    "ManufacturerUri": vocab.MANUFACTURER_URI,
+    "Model": vocab.MODEL,
+    "ProductCode": vocab.PRODUCT_CODE,
+    "SerialNumber": vocab.EQUIPMENT_SERIAL_NUMBER,
+    "ProductInstanceUri": vocab.PRODUCT_INSTANCE_URI,
+    "YearOfConstruction": vocab.YEAR_OF_CONSTRUCTION,
+    "MonthOfConstruction": vocab.MONTH_OF_CONSTRUCTION,
+    "HardwareRevision": vocab.HARDWARE_REVISION,
+    "SoftwareRevision": vocab.SOFTWARE_REVISION,
+    "DeviceClass": vocab.DEVICE_CLASS,
+    "AssetId": vocab.ASSET_ID,
+    "InitialOperationDate": vocab.INITIAL_OPERATION_DATE,
+}
+_INTEGERS = {"YearOfConstruction": (1800, 9999), "MonthOfConstruction": (1, 12)}
+
+
+def identification_value(name: str, value: str | float) -> Literal | None:
+    """A nameplate value as its literal, or ``None`` when it says nothing (OPC UA's minimum
+    DateTime, a year 0, a number where text belongs)."""
+    if name in _INTEGERS:
+        low, high = _INTEGERS[name]
+        if isinstance(value, float) and value.is_integer() and low <= value <= high:
+            return _integer(int(value))
+        return None
+    if not isinstance(value, str):
+        return None
+    if name == "InitialOperationDate":
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.year <= 1601:  # OPC UA's "no date" (DateTime.MinValue)
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return _datetime(moment)
+    return _text(value)
+
+
 def _opcua_triples(
     subject: NamedNode, node_id: str, namespace: str, type_name: str | None
 ) -> list[Triple]:
@@ -99,10 +140,19 @@ def map_findings(findings: Findings, *, prefix: Sequence[str] = (), source: str 
         subject = sensor_iri(sensor.node.node_id)
         triples += _sensor(sensor, subject, equipment_iri(host))
         locations[str(subject)] = sensor.node.location
-        if sensor.node.browse_name not in properties:
-            properties.add(sensor.node.browse_name)
-            triples += observable_property(sensor.node.browse_name)
+        meaning = property_key(sensor)
+        if meaning not in properties:
+            properties.add(meaning)
+            triples += observable_property(meaning)
     return Mapped(triples, locations)
+
+
+def property_key(sensor: Sensor) -> str:
+    """The observable property a NodeSet variable measures: its browse path within the type
+    of its host (``MillType/SpindleTemperature``), so that variables named alike
+    (``Value``) under different parents are different properties, and the same member of
+    two machines of one type is one."""
+    return "/".join(sensor.meaning) if sensor.meaning else sensor.node.browse_name
 
 
 def _equipment(item: Equipment, subject: NamedNode, prefix: Sequence[str]) -> list[Triple]:
@@ -112,6 +162,11 @@ def _equipment(item: Equipment, subject: NamedNode, prefix: Sequence[str]) -> li
         Triple(subject, vocab.RDFS_LABEL, _text(item.node.display_name)),
         *_opcua_triples(subject, item.node.node_id, item.node.namespace_uri, item.type_name),
     ]
+    for name, value in sorted(item.identification.items()):
+        predicate = _IDENTIFICATION.get(name)
+        literal = identification_value(name, value) if predicate is not None else None
+        if predicate is not None and literal is not None:
+            triples.append(Triple(subject, predicate, literal))
     if item.parent is not None:
         parent_path = (*prefix, *item.path[:-1])
         triples.append(Triple(subject, vocab.PART_OF_EQUIPMENT, equipment_iri(parent_path)))
@@ -125,7 +180,7 @@ def _sensor(sensor: Sensor, subject: NamedNode, host: NamedNode) -> list[Triple]
     triples = sensor_declaration(
         node.node_id,
         host,
-        node.browse_name,
+        property_key(sensor),
         namespace=node.namespace_uri,
         type_name=sensor.type_name,
     )

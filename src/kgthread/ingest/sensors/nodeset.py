@@ -71,7 +71,8 @@ class UaNode:
     data_type: str | None = None
     references: list[Reference] = field(default_factory=list)
     value: Any = None
-    """Decoded Value for the structures the mapping reads: EUInformation, Range, numbers."""
+    """Decoded Value for the structures the mapping reads: EUInformation, Range, numbers,
+    text (String, LocalizedText, DateTime as written)."""
     location: str = ""
 
     @property
@@ -236,7 +237,14 @@ def _decode_value(element: Any) -> Any:
             )
         except ValueError:
             return None
-    if kind in {"Double", "Float", "Int16", "Int32", "Int64", "UInt16", "UInt32", "UInt64"}:
+    if kind in {"String", "DateTime"}:
+        return (element.text or "").strip()
+    if kind == "LocalizedText":
+        return (_text(element, "Text") or "").strip()
+    if kind in {"Double", "Float", "Int16", "Int32", "Int64", "UInt16", "UInt32", "UInt64"} | {
+        "Byte",
+        "SByte",
+    }:
         try:
             return float(element.text or "")
         except ValueError:

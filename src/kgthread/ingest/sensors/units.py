@@ -3,29 +3,31 @@
 OPC UA carries a unit as EUInformation.UnitId: the UNECE common code with its characters
 packed into an Int32 ("MMT" -> 0x4D4D54). QUDT states the same code on each unit as
 ``qudt:uneceCommonCode``, so the mapping is a look-up in the vocabulary, never a hand-written
-table. The derived table is cached as JSON keyed by the vocabulary's digest, so a changed
-vocabulary rebuilds it. Where QUDT gives one code to several units (ONE and UNITLESS for
-C62), the choice is deterministic: not deprecated first, then the shortest IRI.
+table. The table ships with the package (``unece_qudt.csv``, read with importlib.resources:
+nothing outside the installed package is read at run time); it is generated from the
+vocabulary by ``python -m kgthread.ingest.sensors.units VOCAB_QUDT-UNITS-ALL.ttl``, and a test
+checks it equals what the vocabulary says. Where QUDT gives one code to several units (ONE
+and UNITLESS for C62), the choice is deterministic: not deprecated first, then the shortest
+IRI.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
+import csv
+import io
+import sys
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, parse
 
-from kgthread import assets
-
 UNECE_NAMESPACE = "http://www.opcfoundation.org/UA/units/un/cefact"
 QUDT_UNITS_FILE = Path("ontologies") / "qudt" / "VOCAB_QUDT-UNITS-ALL.ttl"
+TABLE = "unece_qudt.csv"
+_UNIT_NS = "http://qudt.org/vocab/unit/"
 _UNECE_CODE = "http://qudt.org/schema/qudt/uneceCommonCode"
 _DEPRECATED = "http://qudt.org/schema/qudt/deprecated"
-_TABLE_VERSION = "1"
 
 
 def unit_id_to_code(unit_id: int) -> str:
@@ -41,18 +43,6 @@ def unit_id_to_code(unit_id: int) -> str:
 def code_to_unit_id(code: str) -> int:
     """The EUInformation.UnitId for a UNECE code (the inverse of :func:`unit_id_to_code`)."""
     return int.from_bytes(code.encode("ascii"), "big")
-
-
-def qudt_units_file() -> Path:
-    return assets.shared_data_dir() / QUDT_UNITS_FILE
-
-
-def _cache_dir() -> Path:
-    override = os.environ.get("KGTHREAD_CACHE")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kgthread"
 
 
 def derive_table(vocabulary: Path) -> dict[str, str]:
@@ -73,28 +63,25 @@ def derive_table(vocabulary: Path) -> dict[str, str]:
 
 
 @cache
-def unece_table(vocabulary: Path | None = None) -> dict[str, str]:
-    """The cached table for ``vocabulary`` (default: the shared QUDT units file)."""
-    source = vocabulary or qudt_units_file()
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    cached = _cache_dir() / f"unece-qudt-{_TABLE_VERSION}-{digest}.json"
-    try:
-        loaded = json.loads(cached.read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            return {str(k): str(v) for k, v in loaded.items()}
-    except (OSError, ValueError):
-        pass
-    table = derive_table(source)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=cached.parent, delete=False, suffix=".tmp", encoding="utf-8"
-        ) as out:
-            json.dump(table, out, sort_keys=True)
-        os.replace(out.name, cached)
-    except OSError:
-        pass  # a read-only home still gets the table, just not the cache
-    return table
+def unece_table() -> dict[str, str]:
+    """UNECE code -> QUDT unit IRI, as shipped with the package."""
+    text = resources.files(__package__ or "kgthread.ingest.sensors").joinpath(TABLE)
+    rows = csv.reader(io.StringIO(text.read_text(encoding="utf-8")))
+    next(rows)  # header
+    return {code: _UNIT_NS + local for code, local in rows}
+
+
+def write_table(table: dict[str, str]) -> str:
+    """The CSV text of ``table`` (code, QUDT local name), sorted by code."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["unece_code", "qudt_unit"])
+    for code in sorted(table):
+        iri = table[code]
+        if not iri.startswith(_UNIT_NS):
+            raise ValueError(f"{code}: {iri} is not a QUDT unit IRI")
+        writer.writerow([code, iri[len(_UNIT_NS) :]])
+    return buffer.getvalue()
 
 
 def qudt_unit(code: str) -> str | None:
@@ -110,3 +97,19 @@ def qudt_unit_for_id(namespace_uri: str | None, unit_id: int) -> str | None:
         return qudt_unit(unit_id_to_code(unit_id))
     except ValueError:
         return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate the packaged table from a QUDT units vocabulary file."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m kgthread.ingest.sensors.units VOCAB_QUDT-UNITS-ALL.ttl")
+        return 2
+    target = Path(__file__).with_name(TABLE)
+    target.write_text(write_table(derive_table(Path(args[0]))), encoding="utf-8")
+    print(f"{target}: written")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -26,8 +27,8 @@ from typing import Protocol
 
 from pyoxigraph import NamedNode, Triple
 
-from kgthread import vocab
-from kgthread.errors import KgthreadError, OpcUaConfigError, StoreUnavailable
+from kgthread import ids, vocab
+from kgthread.errors import IdentifierError, KgthreadError, OpcUaConfigError, StoreUnavailable
 from kgthread.ingest.batch import Batch, Source
 from kgthread.ingest.sensors import mapping, opcua
 from kgthread.ingest.sensors.config import WatchConfig
@@ -291,8 +292,16 @@ class Watcher:
         """Declare watched sensors (and their equipment and property) not yet in the store."""
         triples: list[Triple] = []
         declared: set[str] = set()
-        for watched in self.watched.values():
-            if self._exists(mapping.sensor_iri(watched.key)):
+        for key, watched in list(self.watched.items()):
+            sensor = mapping.sensor_iri(watched.key)
+            if self._exists(sensor):
+                # A sensor the NodeSet import declared observes the property it named (its
+                # browse path within its machine's type): summaries must say the same one.
+                stored = next(iter(self.sink.store.quads(sensor, vocab.SOSA_OBSERVES, None)), None)
+                if stored is not None and isinstance(stored.object, NamedNode):
+                    with contextlib.suppress(IdentifierError):
+                        name = ids.parse(stored.object).keys[0]
+                        self.watched[key] = dataclasses.replace(watched, property_name=name)
                 continue
             host = mapping.equipment_iri(watched.equipment)
             if host.value not in declared and not self._exists(host):

@@ -3,11 +3,13 @@
 Files given together that reference each other (an assembly and the part files its
 APPLIED_DOCUMENT_REFERENCEs name) become one batch, so the structure spans them; unrelated
 files become one batch each. Adapter option ``crosswalk=PATH`` names a CSV of
-``cad_id,part_number`` applied while mapping (see docs/step.md).
+``cad_id,part_number`` applied while mapping, ``encoding=NAME`` the code page of files not
+written in UTF-8 (see docs/step.md).
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import sys
@@ -53,6 +55,7 @@ class StepAdapter:
 
     def batches(self, paths: Sequence[Path], options: IngestOptions) -> Iterator[Batch]:
         table = _crosswalk(options)
+        encoding = _encoding(options)
         files: list[tuple[Extracted, Source]] = []
         for number, path in enumerate(paths, start=1):
             if not path.is_file():
@@ -60,14 +63,16 @@ class StepAdapter:
             started = time.perf_counter()
             source = Source.of_file(path)
             with path.open("rb") as stream:
-                extracted, instances = extract(stream, path.name, strict=options.strict)
+                extracted, instances = extract(
+                    stream, path.name, strict=options.strict, encoding=encoding
+                )
             seconds = time.perf_counter() - started
             self.progress(
                 f"[{number}/{len(paths)}] {path.name}: {instances} instances, "
                 f"{summary(extracted)} ({seconds:.2f} s)"
             )
             for problem in extracted.problems:
-                self.progress(f"  left out: {problem}")
+                self.progress(f"  warning: {problem}")
             files.append((extracted, source))
         groups = self._groups(files)
         for group in groups:
@@ -81,7 +86,9 @@ class StepAdapter:
                 "ingest with the CLI, or number parts alike in CAD and MES",
                 option="crosswalk",
             )
-        extracted, _ = extract(io.BytesIO(data), name, strict=options.strict)
+        extracted, _ = extract(
+            io.BytesIO(data), name, strict=options.strict, encoding=_encoding(options)
+        )
         return self._batch(
             [(extracted, Source.of_bytes(name, data))], {}, options, options.batch_id
         )
@@ -95,7 +102,7 @@ class StepAdapter:
     ) -> Batch:
         mapped = map_files(files, table)
         for problem in mapped.problems:
-            self.progress(f"  left out: {problem}")
+            self.progress(f"  warning: {problem}")
         return Batch(
             ADAPTER,
             ADAPTER_VERSION,
@@ -134,6 +141,17 @@ class StepAdapter:
         for i, item in enumerate(files):
             groups.setdefault(root(i), []).append(item)
         return list(groups.values())
+
+
+def _encoding(options: IngestOptions) -> str | None:
+    name = options.extra.get("encoding")
+    if not name:
+        return None
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise BadRequest(f"unknown encoding {name!r}", option="encoding") from None
+    return name
 
 
 def _crosswalk(options: IngestOptions) -> dict[str, str]:

@@ -102,8 +102,9 @@ def map_files(
     builder = _Builder(table or {})
     for extracted, _ in files:
         _parts(builder, extracted)
+    cyclic = _cycles(builder, files)
     for extracted, source in files:
-        _usages(builder, extracted)
+        _usages(builder, extracted, cyclic)
         _characteristics(builder, extracted)
         _header(builder, extracted, source)
     return builder.out
@@ -128,8 +129,46 @@ def _parts(builder: _Builder, extracted: Extracted) -> None:
         builder.locate(node, revision.where)
 
 
-def _usages(builder: _Builder, extracted: Extracted) -> None:
+def _cycles(builder: _Builder, files: Sequence[tuple[Extracted, Source]]) -> set[tuple[str, int]]:
+    """The usages (file, #id) that would close a cycle once part numbers are joined across
+    the files and through the crosswalk: a part cannot contain itself, and a BOM explosion
+    over a cycle never ends. Each is left out and reported; the first usages in file order
+    stay."""
+    children: dict[str, set[str]] = {}
+    cyclic: set[tuple[str, int]] = set()
+
+    def reaches(start: str, goal: str) -> bool:
+        stack, seen = [start], {start}
+        while stack:
+            node = stack.pop()
+            if node == goal:
+                return True
+            for child in children.get(node, ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return False
+
+    for extracted, _ in files:
+        for usage in extracted.usages:
+            parent, child = builder.number(usage.parent), builder.number(usage.child)
+            if child in children.get(parent, ()):
+                continue
+            if reaches(child, parent):
+                cyclic.add((usage.where.file, usage.where.entity))
+                builder.out.problems.append(
+                    f"{usage.where}: the usage of {child!r} in {parent!r} would make "
+                    f"{parent!r} contain itself and is left out"
+                )
+                continue
+            children.setdefault(parent, set()).add(child)
+    return cyclic
+
+
+def _usages(builder: _Builder, extracted: Extracted, cyclic: set[tuple[str, int]]) -> None:
     for usage in extracted.usages:
+        if (usage.where.file, usage.where.entity) in cyclic:
+            continue
         parent, number, code = builder.revision(usage.parent, usage.parent_code)
         node = ids.assembly_usage(number, code, usage.key)
         builder.add(node, vocab.RDF_TYPE, vocab.ASSEMBLY_USAGE)

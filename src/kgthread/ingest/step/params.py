@@ -28,6 +28,18 @@ _ATOM = re.compile(r"\x01|#\d+|[+-]?\d+(?:\.\d*)?(?:k[+-]?\d*)?|\.k\.|[$*]")
 _LIST = re.compile(r"k?\((?:v(?:,v)*+)?\)")
 _BINARY = re.compile(r'"[0-3][0-9A-Fa-f]*"')
 _REAL_MARKS = frozenset(".Ee")
+_FAST_ATOM = (
+    r"(?:'[^'#]*+'|#\d++|[+-]?\d++(?:\.\d*+)?(?:[Ee][+-]?\d++)?|\.[A-Za-z_][A-Za-z0-9_]*+\.|[$*])"
+)
+_FAST_LIST = rf"\([ \t\r\n]*(?:{_FAST_ATOM}(?:[ \t\r\n]*,[ \t\r\n]*{_FAST_ATOM})*+)?[ \t\r\n]*\)"
+_FAST_ITEM = rf"(?:{_FAST_ATOM}|{_FAST_LIST})"
+_FAST = re.compile(
+    rf"[ \t\r\n]*\([ \t\r\n]*(?:{_FAST_ITEM}(?:[ \t\r\n]*,[ \t\r\n]*{_FAST_ITEM})*+)?"
+    rf"[ \t\r\n]*\)[ \t\r\n]*"
+)
+"""Lists of plain values and flat lists, nested at most twice, with strings that hold no
+quote and no ``#``: most geometry (CARTESIAN_POINT, DIRECTION, ORIENTED_EDGE) is one match
+of this, and its references are every ``#digits`` in it."""
 
 
 def tokens(text: str) -> list[str]:
@@ -121,6 +133,8 @@ def parse_records(text: str) -> dict[str, tuple[Value, ...]]:
 
 def check(text: str) -> list[str] | None:
     """The references of a well-formed parameter list (as digit strings), or ``None``."""
+    if _FAST.fullmatch(text):
+        return _REF.findall(text)
     skeleton = _QUOTED.sub("\x01", text) if ("'" in text or '"' in text) else text
     refs: list[str] = _REF.findall(skeleton)
     skeleton = _ATOM.sub("v", _KEYWORD.sub("k", skeleton))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from kgthread.errors import StepSyntaxError
-from kgthread.ingest.step import params, schemas, text
+from kgthread.ingest.step import params, schemas, strings, text
 from kgthread.ingest.step.limits import MAX_INSTANCES, MAX_PENDING_REFERENCES
 from kgthread.ingest.step.values import Header, Instance, Value
 
@@ -23,7 +23,7 @@ _INSTANCE = re.compile(
     r"#(\d+)[ \t\r\n]*=[ \t\r\n]*(?:(!?[A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*)?(?=\()"
 )
 _HEADER_ENTITY = re.compile(r"(!?[A-Za-z_][A-Za-z0-9_]*)[ \t\r\n]*(?=\()")
-_KEYWORD = re.compile(r"([A-Z][A-Z0-9-]*)[ \t\r\n]*(\(.*)?;", re.DOTALL)
+_KEYWORD = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t\r\n]*(\(.*)?;", re.DOTALL)
 _BITMAP_LIMIT = 1 << 26
 _BITMAP_SLACK = 1 << 20
 _REQUIRED_HEADER = ("FILE_DESCRIPTION", "FILE_NAME", "FILE_SCHEMA")
@@ -99,6 +99,7 @@ class Reader:
         strict: bool = True,
         wanted: Wanted | None = None,
         chunk_size: int = text.CHUNK_SIZE,
+        encoding: str | None = None,
     ) -> None:
         self.name = name
         self.strict = strict
@@ -107,10 +108,14 @@ class Reader:
         self.instance_count = 0
         self.header = Header()
         self._line = 1
-        chunks = self._sniffed(text.decoded(stream, self._complain_at, chunk_size))
+        decoded = text.decoded(
+            stream, self._complain_at, chunk_size, refuse=self._fatal, encoding=encoding
+        )
+        chunks = self._sniffed(decoded)
         self._statements = text.statements(chunks, self._complain_at)
         self._names = _Names()
         self._header_read = False
+        self._wanted_names: dict[str, bool] = {}
 
     # --- problems ---------------------------------------------------------------------
 
@@ -155,22 +160,27 @@ class Reader:
             return self.header
         self._header_read = True
         first = next(self._statements, None)
-        if first is None or first.text.rstrip("; \t\r\n") != "ISO-10303-21":
+        if first is None or _word(first.text) != "ISO-10303-21":
             line = first.line if first else 1
             raise self._fatal("not an ISO 10303-21 file (it must start with 'ISO-10303-21;')", line)
         second = next(self._statements, None)
-        if second is None or second.text.rstrip("; \t\r\n") != "HEADER":
+        if second is None or _word(second.text) != "HEADER":
             raise self._fatal("expected 'HEADER;'", second.line if second else first.line)
         records: dict[str, tuple[Value, ...]] = {}
         for statement in self._statements:
             self._line = statement.line
-            if statement.text.rstrip("; \t\r\n") == "ENDSEC":
+            if _word(statement.text) == "ENDSEC":
                 break
             match = _HEADER_ENTITY.match(statement.text)
             try:
                 if match is None:
                     raise ValueError(f"not a header entity: {statement.text[:40]!r}")
-                records[match.group(1).upper()] = params.parse(statement.text[match.end() : -1])
+                body = statement.text[match.end() : -1]
+                try:
+                    values = params.parse(body)
+                except ValueError:
+                    values = params.parse(strings.literal_backslashes(body))
+                records[match.group(1).upper()] = values
             except ValueError as exc:
                 self._complain(f"malformed header entity: {exc}", statement.line)
         else:
@@ -203,7 +213,7 @@ class Reader:
                     yield instance
                 continue
             keyword = _KEYWORD.match(body)
-            word = keyword.group(1) if keyword else ""
+            word = keyword.group(1).upper() if keyword else ""
             if state == "end":
                 self._complain(f"statement after END-ISO-10303-21: {body[:40]!r}", statement.line)
             elif word == "ENDSEC" and state in ("data", "other"):
@@ -240,14 +250,17 @@ class Reader:
         rest = body[match.end() : -1]
         wanted = self.wanted
         try:
-            if entity is not None and wanted is not None and not wanted(entity.upper()):
+            if entity is not None and wanted is not None and not self._wants(entity):
                 refs = params.check(rest)
                 if refs is None:
                     params.parse(rest)  # says what is wrong
                     raise ValueError("malformed parameter list")
                 names.define(name)
+                bitmap, size = names.bitmap, len(names.bitmap)
                 for digits in refs:
-                    self._refer(int(digits), name, line)
+                    ref = int(digits)
+                    if ref >= size or not bitmap[ref]:  # most references point back
+                        self._refer(ref, name, line)
                 return None
             if entity is None:
                 records = params.parse_records(rest)
@@ -266,6 +279,12 @@ class Reader:
             return None
         return Instance(name, records, line)
 
+    def _wants(self, entity: str) -> bool:
+        known = self._wanted_names.get(entity)
+        if known is None:
+            known = self._wanted_names[entity] = self.wanted is None or self.wanted(entity.upper())
+        return known
+
     def _refer(self, ref: int, source: int, line: int) -> None:
         if not self._names.refer(ref, source, line):
             raise self._fatal(
@@ -273,6 +292,11 @@ class Reader:
                 "not defined yet",
                 line,
             )
+
+
+def _word(statement: str) -> str:
+    """A keyword statement (``HEADER;``) as its upper-case keyword: writers vary the case."""
+    return statement.rstrip("; \t\r\n").upper()
 
 
 def _text(value: Value) -> str:

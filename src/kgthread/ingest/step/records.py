@@ -109,4 +109,5 @@ class Extracted:
     characteristics: list[CharacteristicRecord] = field(default_factory=list)
     external: list[ExternalReference] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    """What could not be mapped and was left out (never silent)."""
+    """What could not be mapped as written: left out, or read by a documented convention
+    (a blank or repeated PRODUCT id); never silent."""

@@ -5,6 +5,10 @@ ISO 10303-21 strings are written in a 7-bit alphabet with escapes for everything
 (in the part chosen by ``\\P?\\``, 8859-1 unless told), ``\\X\\hh`` for one 8-bit code,
 ``\\X2\\...\\X0\\`` for UCS-2 and ``\\X4\\...\\X0\\`` for UCS-4. Edition 3 also allows UTF-8
 directly, which arrives here already decoded and passes through untouched.
+
+Header strings are read leniently: CAD systems write Windows paths into FILE_NAME without
+doubling their backslashes (a single ``\\`` between folder names), so a
+backslash that starts no escape is taken as itself there (:func:`literal_backslashes`).
 """
 
 from __future__ import annotations
@@ -51,3 +55,30 @@ def decode(literal: str) -> str:
         raise ValueError(f"bad escape in string {literal[:60]!r}")
 
     return _DIRECTIVE.sub(replace, body)
+
+
+_ESCAPE_OR_STRAY = re.compile(
+    r"\\\\"
+    r"|\\S\\."
+    r"|\\P[A-I]\\"
+    r"|\\X\\[0-9A-Fa-f]{2}"
+    r"|\\X2\\(?:[0-9A-Fa-f]{4})*\\X0\\"
+    r"|\\X4\\(?:[0-9A-Fa-f]{8})*\\X0\\"
+    r"|(\\)",
+    re.DOTALL,
+)
+_QUOTED = re.compile(r"'(?:[^']++|'')*+'")
+
+
+def _double_stray(match: re.Match[str]) -> str:
+    return "\\\\" if match.group(1) is not None else match.group(0)
+
+
+def _fix_string(match: re.Match[str]) -> str:
+    return _ESCAPE_OR_STRAY.sub(_double_stray, match.group(0))
+
+
+def literal_backslashes(statement: str) -> str:
+    """``statement`` with every backslash that starts no escape, inside its strings, doubled
+    so that it reads as itself."""
+    return _QUOTED.sub(_fix_string, statement) if "\\" in statement else statement

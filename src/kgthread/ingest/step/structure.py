@@ -4,6 +4,17 @@ PRODUCT -> PRODUCT_DEFINITION_FORMATION -> PRODUCT_DEFINITION is the chain every
 and AP242 file uses; NEXT_ASSEMBLY_USAGE_OCCURRENCE links a parent definition to a child
 definition. Each occurrence stays a usage of its own (quantity 1 unless the file quantifies
 it), so five bolts placed five times are five usages whose quantities add up to five.
+
+Part numbers are PRODUCT ids, except where the file gives no usable one (each case is
+reported, never silent):
+
+- a blank id: the product's name, or ``<name or file> #<entity>`` when the name is blank or
+  another product of the file already carries it;
+- an id repeated by another PRODUCT instance of the same file (CATIA V4 writes one id for
+  every product): the first instance (lowest ``#id``) keeps it, each other becomes
+  ``<id> #<entity>``, so distinct products stay distinct and no part uses itself.
+
+A usage whose parent and child are the same product is left out and reported.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ from kgthread.ingest.step.records import (
     RevisionRecord,
     UsageRecord,
 )
-from kgthread.ingest.step.values import Header, Instance
+from kgthread.ingest.step.values import Header, Instance, Typed, Value
 
 USAGE_TYPES = ("NEXT_ASSEMBLY_USAGE_OCCURRENCE", "QUANTIFIED_ASSEMBLY_COMPONENT_USAGE")
 STRUCTURE_TYPES = frozenset(
@@ -32,6 +43,8 @@ STRUCTURE_TYPES = frozenset(
         "PRODUCT_DEFINITION_SHAPE",
         "DOCUMENT_FILE",
         "APPLIED_DOCUMENT_REFERENCE",
+        "EXTERNAL_SOURCE",
+        "APPLIED_EXTERNAL_IDENTIFICATION_ASSIGNMENT",
         *USAGE_TYPES,
     }
 )
@@ -59,15 +72,42 @@ class Structure:
         self.out.problems.append(f"{self.index.where(instance)}: {message}")
 
     def _parts(self) -> None:
+        found: list[tuple[Instance, tuple[Value, ...], str]] = []
         for instance in self.index.of("PRODUCT"):
             params = self.index.record(instance, "PRODUCT")
-            number = text(params[0]) if params else ""
-            if not params or len(params) < 3 or not number:
-                self._problem(instance, "a PRODUCT without an id is left out")
+            if not params or len(params) < 3:
+                self._problem(instance, "a PRODUCT with too few attributes is left out")
                 continue
+            found.append((instance, params, text(params[0])))
+        taken = {declared for _, _, declared in found if declared}
+        first: dict[str, int] = {}
+        for instance, params, declared in found:
+            name = text(params[1])
+            if not declared:
+                number = (
+                    name
+                    if name and name not in taken
+                    else f"{name or self.index.file} #{instance.id}"
+                )
+                self._problem(
+                    instance,
+                    f"a PRODUCT with a blank id is read as part {number!r} (from its "
+                    "name and place in this file; give it an id in CAD to join it with the MES)",
+                )
+            elif declared in first:
+                number = f"{declared} #{instance.id}"
+                self._problem(
+                    instance,
+                    f"PRODUCT id {declared!r} is also the id of #{first[declared]}: read as a "
+                    f"distinct part {number!r}",
+                )
+            else:
+                number = declared
+                first[declared] = instance.id
+            taken.add(number)
             self.products[instance.id] = number
             where = self.index.where(instance)
-            self.out.parts.append(PartRecord(number, text(params[1]), text(params[2]), where))
+            self.out.parts.append(PartRecord(number, name, text(params[2]), where))
 
     def _revisions(self) -> None:
         for instance in self.index.of("PRODUCT_DEFINITION_FORMATION"):
@@ -87,7 +127,7 @@ class Structure:
             target = self.index.deref(params[2]) if params and len(params) >= 3 else None
             revision = self.formations.get(target.id) if target else None
             if revision is None:
-                self._problem(instance, "a product definition without its formation")
+                self._problem(instance, "a product definition without its formation is left out")
                 continue
             self.definitions[instance.id] = revision
 
@@ -111,13 +151,21 @@ class Structure:
             "QUANTIFIED_ASSEMBLY_COMPONENT_USAGE"
         )
         if params is None or len(params) < 5:
-            self._problem(instance, "an assembly usage with too few attributes")
+            self._problem(instance, "an assembly usage with too few attributes is left out")
             return
-        parent_ref, child_ref = self.index.deref(params[3]), self.index.deref(params[4])
+        parent_ref = self._definition(instance, self.index.deref(params[3]), "parent")
+        child_ref = self._definition(instance, self.index.deref(params[4]), "child")
         parent = self.definitions.get(parent_ref.id) if parent_ref else None
         child = self.definitions.get(child_ref.id) if child_ref else None
         if parent is None or child is None:
-            self._problem(instance, "an assembly usage whose parent or child is not a definition")
+            self._problem(
+                instance, "an assembly usage whose parent or child is not a definition is left out"
+            )
+            return
+        if parent[0] == child[0]:
+            self._problem(
+                instance, f"an assembly usage of part {parent[0]!r} in itself is left out"
+            )
             return
         quantity = Decimal(1)
         quantified = instance.get("QUANTIFIED_ASSEMBLY_COMPONENT_USAGE")
@@ -136,13 +184,33 @@ class Structure:
         usage = UsageRecord(parent[0], parent[1], child[0], key, designator, quantity, where)
         self.out.usages.append(usage)
 
+    def _definition(self, usage: Instance, target: Instance | None, role: str) -> Instance | None:
+        """A usage's parent or child; some writers (Open CASCADE 6.7) name the definition's
+        PRODUCT_DEFINITION_SHAPE instead, which is followed to its definition, with a
+        warning."""
+        shape = self.index.record(target, "PRODUCT_DEFINITION_SHAPE")
+        if target is None or shape is None or len(shape) < 3:
+            return target
+        definition = self.index.deref(shape[2])
+        if definition is not None and definition.id in self.definitions:
+            self._problem(
+                usage,
+                f"the usage's {role} is the PRODUCT_DEFINITION_SHAPE #{target.id}, "
+                f"read as its product definition #{definition.id}",
+            )
+        return definition
+
     def _external(self) -> None:
+        sources = self._external_sources()
         for instance in self.index.by_name.get("APPLIED_DOCUMENT_REFERENCE", ()):
             params = instance.get("APPLIED_DOCUMENT_REFERENCE")
             if not params or len(params) < 3:
                 continue
-            document = self.index.follow(params[0], "DOCUMENT_FILE")
-            file_name = text(document[0]) if document else ""
+            document = self.index.deref(params[0])
+            record = self.index.record(document, "DOCUMENT_FILE")
+            if document is None or record is None:
+                continue
+            file_name = sources.get(document.id) or text(record[0])
             if not file_name:
                 continue
             for item in refs(params[2]):
@@ -150,3 +218,24 @@ class Structure:
                 if definition is not None:
                     where = self.index.where(instance)
                     self.out.external.append(ExternalReference(definition[0], file_name, where))
+
+    def _external_sources(self) -> dict[int, str]:
+        """The file each DOCUMENT_FILE names through an APPLIED_EXTERNAL_IDENTIFICATION_
+        ASSIGNMENT to an EXTERNAL_SOURCE (the CAx-IF practice: the document's own id is then
+        an arbitrary key such as '#66')."""
+        found: dict[int, str] = {}
+        for instance in self.index.by_name.get("APPLIED_EXTERNAL_IDENTIFICATION_ASSIGNMENT", ()):
+            params = instance.get("APPLIED_EXTERNAL_IDENTIFICATION_ASSIGNMENT")
+            if not params or len(params) < 4:
+                continue
+            source = self.index.follow(params[2], "EXTERNAL_SOURCE")
+            identifier = source[0] if source else None
+            if isinstance(identifier, Typed) and identifier.params:
+                identifier = identifier.params[0]
+            name = text(identifier)
+            if not name:
+                continue
+            for item in refs(params[3]):
+                if self.index.record(self.index.by_id.get(item.id), "DOCUMENT_FILE") is not None:
+                    found.setdefault(item.id, name)
+        return found

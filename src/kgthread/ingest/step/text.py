@@ -38,25 +38,62 @@ Complain = Callable[[str, int], None]
 """Reports a problem at a line: raises in strict mode, records it in failsafe mode."""
 
 
-def decoded(stream: BinaryIO, complain: Complain, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
+Refuse = Callable[[str, int], Exception]
+"""The error for a problem no mode can read past, at a line (the caller raises it)."""
+
+
+def decoded(
+    stream: BinaryIO,
+    complain: Complain,
+    chunk_size: int = CHUNK_SIZE,
+    *,
+    refuse: Refuse | None = None,
+    encoding: str | None = None,
+) -> Iterator[str]:
     """The file's text in chunks: UTF-8 (ASCII is a subset; edition 3 allows UTF-8 in
-    strings). Anything else, and control characters, are complaints with their line."""
+    strings), or the ``encoding`` the caller names for files written in a legacy code page.
+
+    Bytes that are not text in that encoding refuse the file in either mode (``refuse``):
+    read with replacement characters, distinct part numbers would merge. Control characters
+    are complaints with their line; NUL bytes padding the end of the file are dropped.
+    """
     data = stream.read(chunk_size)
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if data[:2] in _UTF16_BOMS or b"\x00" in data[:4]:
         complain("the file is UTF-16 or binary; ISO 10303-21 files are ASCII or UTF-8", 1)
         return
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    codec = encoding or "utf-8"
+    decoder = codecs.getincrementaldecoder(codec)("strict")
     line = 1
+    padding = ""  # NULs (and blanks) that end the text so far: padding if nothing follows
     while data:
         try:
             text = decoder.decode(data)
         except UnicodeDecodeError as exc:
             bad = data[exc.start : exc.start + 1].hex()
-            complain(f"byte 0x{bad} is not UTF-8 text", line + data[: exc.start].count(b"\n"))
-            decoder = codecs.getincrementaldecoder("utf-8")("replace")
-            text = decoder.decode(data)
+            where = line + data[: exc.start].count(b"\n")
+            message = f"byte 0x{bad} is not {encoding or 'UTF-8'} text"
+            if encoding is None:
+                message += (
+                    ": the file is written in another encoding; ISO 10303-21 files are ASCII "
+                    "or UTF-8. Name its encoding with the adapter option encoding= "
+                    "(for example --option encoding=cp1251)"
+                )
+            if refuse is None:
+                complain(message, where)
+                return
+            raise refuse(message, where) from None
+        if padding:
+            if not text.strip(_PADDING):
+                padding += text
+                data = stream.read(chunk_size)
+                continue
+            text, padding = padding + text, ""
+        else:
+            tail = len(text.rstrip(_PADDING))
+            if "\x00" in text[tail:]:
+                text, padding = text[:tail], text[tail:]
         control = _CONTROL.search(text)
         if control is not None:
             where = line + text.count("\n", 0, control.start())
@@ -68,7 +105,14 @@ def decoded(stream: BinaryIO, complain: Complain, chunk_size: int = CHUNK_SIZE) 
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        complain("the file ends inside a UTF-8 character", line)
+        message = f"the file ends inside a {encoding or 'UTF-8'} character"
+        if refuse is None:
+            complain(message, line)
+        else:
+            raise refuse(message, line) from None
+
+
+_PADDING = "\x00 \t\r\n"
 
 
 def _drop_comment(match: re.Match[str]) -> str:
