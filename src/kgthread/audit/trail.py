@@ -311,10 +311,13 @@ class Recorder:
         added: Digest | None = None,
     ) -> Entry:
         """After the store acknowledged: the state of every graph the write touched, as the
-        store holds it (normalised literals, new blank node identities). ``known`` is what
-        the caller expects; the store's own digest is what is recorded."""
-        del known
-        states = {key: observe(self.store, graph_of(key)).to_json() for key in self.base["graphs"]}
+        store holds it (normalised literals, new blank node identities). ``known``: digests
+        the caller already took from the store itself (never of its input)."""
+        known = known or {}
+        states = {
+            key: observe(self.store, graph_of(key), known.get(graph_of(key))).to_json()
+            for key in self.base["graphs"]
+        }
         fields: dict[str, Any] = {**self.base, "state": "committed", "graph_states": states}
         if self.pending_entry is not None:
             fields["ref"] = self.pending_entry["seq"]

@@ -153,7 +153,8 @@ class Pipeline:
             known = self._announce(record, batch, triples)
             self.store.commit(batch.graph, triples, catalog, replace=batch.replace, retire=retire)
             if record is not None:
-                record.committed(known)
+                del known  # digests of the input: what is recorded is read from the store
+                record.committed()
             count = len(triples)
         else:
             bulk = batch.bulk

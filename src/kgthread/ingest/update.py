@@ -323,7 +323,8 @@ def _apply_changes(
     )
     store.update(text, changes=view, dropped=dropped)
     if record is not None:
-        record.committed(expected)
+        del expected  # of the input: what is recorded is read from the store
+        record.committed()
     return Outcome(created, modified, dropped, report)
 
 
