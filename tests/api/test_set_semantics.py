@@ -4,6 +4,10 @@ POST merges, PUT replaces)."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
 from pyoxigraph import RdfFormat, parse
 
 from api.live_server import Live
@@ -128,3 +132,45 @@ def test_same_idempotency_key_once_other_body_conflicts(live: Live) -> None:
     upload = live.client.post("/api/ingest/rdf", params={"name": "c.ttl"}, content=C, headers=key)
     assert upload.status_code == 409
     assert live.dump() == before
+
+
+def test_as_of_on_sparql_and_rest_answers_with_what_was_current_then(live: Live) -> None:
+    def upload(body: bytes) -> None:
+        response = live.client.post(
+            "/api/ingest/rdf", params={"name": "parts.ttl"}, content=body, headers=TURTLE
+        )
+        assert response.status_code == 201, response.text
+
+    before_any = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    upload(B)
+    time.sleep(1.05)  # an HTTP date (Accept-Datetime) has whole seconds
+    between = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    upload(C)  # a new version of parts.ttl: B leaves the current view
+    assert _numbers(live) == ["C"]
+    then = live.client.get(
+        "/sparql",
+        params={"query": NUMBERS, "as-of": between},
+        headers={"accept": "application/sparql-results+json"},
+    )
+    assert then.status_code == 200, then.text
+    assert [r["n"]["value"] for r in then.json()["results"]["bindings"]] == ["B"]
+    assert "memento-datetime" in then.headers
+    header = live.client.get(
+        "/sparql",
+        params={"query": NUMBERS},
+        headers={
+            "accept": "application/sparql-results+json",
+            "accept-datetime": format_datetime(datetime.fromisoformat(between), usegmt=True),
+        },
+    )
+    assert [r["n"]["value"] for r in header.json()["results"]["bindings"]] == ["B"]
+    part_b = "https://w3id.org/kgthread/id/part/B"
+    rest = live.client.get("/api/queries/where-used", params={"part": part_b, "as-of": between})
+    assert rest.status_code in (200, 404), rest.text
+    for bad, why in ((before_any, "before the first batch"), ("yesterday", "not a date")):
+        refused = live.client.get("/sparql", params={"query": NUMBERS, "as-of": bad})
+        assert refused.status_code == 400
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert why in refused.json()["detail"]
