@@ -174,3 +174,19 @@ def test_as_of_on_sparql_and_rest_answers_with_what_was_current_then(live: Live)
         assert refused.status_code == 400
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert why in refused.json()["detail"]
+
+
+def test_the_explorer_shows_a_fact_once_however_many_batches_assert_it(live: Live) -> None:
+    for name in ("a", "b", "c"):
+        params = {"graph": f"http://example.org/{name}"}
+        assert live.client.put("/store", params=params, content=B, headers=TURTLE).is_success
+    part_b = "https://w3id.org/kgthread/id/part/B"
+    doc = live.client.get("/explore/api/summary", params={"iri": part_b})
+    assert doc.status_code == 200, doc.text
+    numbers = [
+        lit
+        for lit in doc.json()["literals"]
+        if lit["predicate"]["iri"] == "https://w3id.org/kgthread/ns#partNumber"
+    ]
+    assert len(numbers) == 1
+    assert [t["label"] for t in doc.json()["types"] if not t["inferred"]] == ["part"]
