@@ -35,7 +35,7 @@ from kgthread import assets, vocab
 from kgthread.config import GateEngine
 from kgthread.errors import RdfSyntaxError
 from kgthread.ingest.batch import BulkFile
-from kgthread.store.base import GraphStore, RoundTripStore, ValueRows
+from kgthread.store.base import GraphStore, ReadsCurrent, RoundTripStore, ValueRows
 from kgthread.validation import Report, ShapesGraph, validate
 
 BATCH_GRAPH = NamedNode("urn:kgthread:gate:batch")
@@ -148,6 +148,19 @@ class Gate:
             self._add_remote_context(scratch, store, ignore)
             return
 
+        current = store.current_quads if isinstance(store, ReadsCurrent) else None
+
+        def matching(
+            subject: NamedNode | None = None,
+            predicate: NamedNode | None = None,
+            obj: NamedNode | None = None,
+        ) -> Iterable[Quad]:
+            if current is not None:
+                found = current(subject, predicate, obj, ignore)
+                if found is not None:
+                    return found
+            return store.quads(subject=subject, predicate=predicate, obj=obj)
+
         def kept(quads: Iterable[Quad]) -> list[Quad]:
             return [
                 Quad(q.subject, q.predicate, q.object, CONTEXT_GRAPH)
@@ -159,7 +172,7 @@ class Gate:
         mentioned = set(_nodes(scratch.query(_rq("batch-nodes.rq"), substitutions=_batch())))
         context: list[Quad] = []
         for node in mentioned:
-            context += kept(store.quads(subject=node))
+            context += kept(matching(subject=node))
         # A focus node's stored links are checked again, and the types of what they point
         # to (which the batch does not mention) decide their sh:class checks.
         linked = {q.object for q in context if q.predicate in forward}
@@ -169,13 +182,13 @@ class Gate:
             # Only nodes a shape with this inverse path targets need their incoming
             # edges: a lot consumed by thousands of units is not fetched for nothing.
             if targeted:
-                incoming = kept(store.quads(predicate=predicate, obj=node))
+                incoming = kept(matching(predicate=predicate, obj=node))
                 context += incoming
                 if predicate in inverse:
                     linked.update(q.subject for q in incoming)
         for other in linked - mentioned:
             if isinstance(other, NamedNode):
-                context += kept(store.quads(subject=other, predicate=vocab.RDF_TYPE))
+                context += kept(matching(subject=other, predicate=vocab.RDF_TYPE))
         scratch.extend(context)
 
     def _inverse_objects(

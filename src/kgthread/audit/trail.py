@@ -129,6 +129,7 @@ class AuditTrail:
     def __init__(self, log: AuditLog) -> None:
         self.log = log
         self.reconciled: list[Entry] = []
+        self._contents: dict[str, Digest] | None = None
         """The entries the last reconciliation appended (writes a crash had cut short)."""
 
     @classmethod
@@ -154,7 +155,30 @@ class AuditTrail:
         return Recorder(self, store, action, principal, graphs, batch)
 
     def append(self, fields: Mapping[str, Any]) -> Entry:
-        return self.log.append({"time": _now(), **fields})
+        entry = self.log.append({"time": _now(), **fields})
+        if self._contents is not None and entry.get("state") == "committed":
+            self._remember(entry)
+        return entry
+
+    def last_content(self, graph: GraphName) -> Digest | None:
+        """The content digest the log last committed for ``graph`` (read from the log once,
+        then kept in step): a graph whose catalog entry alone changes (a retired version)
+        is not read again."""
+        if self._contents is None:
+            self._contents = {}
+            for entry in self.log.entries():
+                if entry.get("state") == "committed":
+                    self._remember(entry)
+        return self._contents.get(graph_key(graph))
+
+    def _remember(self, entry: Mapping[str, Any]) -> None:
+        assert self._contents is not None
+        for key, state in (entry.get("graph_states") or {}).items():
+            content = GraphState.from_json(state).content
+            if content is None:
+                self._contents.pop(key, None)
+            else:
+                self._contents[key] = content
 
     def baseline(self, store: GraphStore) -> Entry | None:
         """Record every tracked graph as it is: the state later entries build on."""
@@ -276,6 +300,7 @@ class Recorder:
         }
         self.pending_entry: Entry | None = None
         self.resolved = False
+        self.unchanged: dict[GraphName, Digest] = {}
 
     def also(self, graphs: Sequence[GraphName]) -> None:
         """More graphs the write changes (an older version it retires): their state is
@@ -285,6 +310,10 @@ class Recorder:
             *self.base["graphs"],
             *(k for k in keys if k not in self.base["graphs"]),
         ]
+        for graph in graphs:  # their content does not change: only their catalog entry
+            known = self.trail.last_content(graph)
+            if known is not None:
+                self.unchanged[graph] = known
 
     def duplicate(self, reason: str = "batch id already committed: no-op") -> Entry:
         self.resolved = True
@@ -313,7 +342,7 @@ class Recorder:
         """After the store acknowledged: the state of every graph the write touched, as the
         store holds it (normalised literals, new blank node identities). ``known``: digests
         the caller already took from the store itself (never of its input)."""
-        known = known or {}
+        known = {**self.unchanged, **(known or {})}
         states = {
             key: observe(self.store, graph_of(key), known.get(graph_of(key))).to_json()
             for key in self.base["graphs"]

@@ -7,7 +7,7 @@ reads, and whole-graph writes that commit together with the batch's catalog entr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
 
@@ -154,4 +154,22 @@ class RoundTripStore(Protocol):
 
     def construct(self, sparql: str, rows: ValueRows) -> list[Triple]:
         """Run a CONSTRUCT whose ``VALUES`` blocks are filled with ``rows``; its triples."""
+        ...
+
+
+@runtime_checkable
+class ReadsCurrent(Protocol):
+    """A store that reads the current statements from its deduplicated view directly (each
+    once, not once per batch asserting it): the gate's context is read so."""
+
+    def current_quads(
+        self,
+        subject: Subject | None,
+        predicate: NamedNode | None,
+        obj: Term | None,
+        ignore: Collection[NamedNode | DefaultGraph],
+    ) -> Iterator[Quad] | None:
+        """The current statements matching the pattern, leaving out what only the
+        ``ignore``d graphs assert; ``None`` when that cannot be told from the view (an
+        ignored graph is read through it): the caller reads graph by graph instead."""
         ...

@@ -216,7 +216,8 @@ class CurrentView:
                 delta.remove.add(triple)
         for graph in leaving:
             if graph in self.direct:
-                delta.statements.append(self.release(graph, direct_after, self.history | gone))
+                if self._read_through_view(direct_after, self.history | gone | {graph}):
+                    delta.statements.append(self.release(graph, direct_after, self.history | gone))
                 delta.direct_removed.add(graph)
         return delta
 
@@ -234,6 +235,19 @@ class CurrentView:
                 for q in self._store.quads_for_pattern(None, None, None, graph)
                 if _has_blank(q.triple)
             )
+
+    def _read_through_view(
+        self, direct: Collection[NamedNode], leaving: Collection[NamedNode]
+    ) -> bool:
+        """Whether any current graph is read through the view (the store's own default
+        graph counts when it holds anything): when none is, a graph held directly that
+        leaves shares nothing the view must take over."""
+        if any(True for _ in self._store.quads_for_pattern(None, None, None, DefaultGraph())):
+            return True
+        return any(
+            isinstance(g, NamedNode) and self.is_current(g) and g not in direct and g not in leaving
+            for g in self._store.named_graphs()
+        )
 
     def _holders(self, triple: Triple) -> set[GraphName]:
         """The current graphs that assert ``triple`` now."""

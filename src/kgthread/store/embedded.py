@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,6 +141,26 @@ class EmbeddedStore:
         if not pending and self._writes == writes:
             self._named = (writes, listed)
         return listed
+
+    def current_quads(
+        self,
+        subject: Subject | None,
+        predicate: NamedNode | None,
+        obj: Term | None,
+        ignore: Collection[NamedNode | DefaultGraph],
+    ) -> Iterator[Quad] | None:
+        """From the view's parts (the view, the graphs held directly, the catalog) rather
+        than every batch graph: each current statement once. ``None`` when an ignored graph
+        is read through the view (what it alone asserts cannot be told apart there)."""
+        direct = self._view.direct
+        if any(g not in direct for g in ignore if g not in self._view.history):
+            return None
+        parts = [g for g in self._view.dataset() if g not in ignore]
+        return (
+            quad
+            for graph in parts
+            for quad in self._store.quads_for_pattern(subject, predicate, obj, graph)
+        )
 
     def view_findings(self) -> list[str]:
         """What is wrong with the current view against the graphs it is derived from."""
