@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from kgthread.validation import validate
-from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
+from shared_data import cases as shared_cases
+from validation.w3c_suite import SUITE_PARTS, W3cCase, actual_keys, cases
 
 SUPPORTED = [c for c in cases() if c.conforms is not None and not c.shapes().unsupported_features()]
 
 
-@pytest.mark.skipif(not SUPPORTED, reason=f"W3C SHACL suite not found at {SUITE}")
-@pytest.mark.parametrize("case", SUPPORTED, ids=[c.name for c in SUPPORTED])
+@pytest.mark.parametrize("case", shared_cases(SUPPORTED, *SUITE_PARTS), ids=lambda c: c.name)
 def test_w3c_pyshacl_adapter(case: W3cCase) -> None:
     report = validate(case.data_store(), case.shapes(), engine="pyshacl")
     assert report.engine == "pyshacl"

@@ -17,7 +17,8 @@ from kgthread import assets
 from kgthread.validation import Report, ShapesGraph
 from kgthread.vocab import RDF_NS, SH_NS
 
-SUITE = assets.shared_data_dir() / "w3c" / "shacl-core-tests"
+SUITE_PARTS = ("w3c", "shacl-core-tests")
+SUITE = assets.shared_data_dir().joinpath(*SUITE_PARTS)
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 SHT = "http://www.w3.org/ns/shacl-test#"
 

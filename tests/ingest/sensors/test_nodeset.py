@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal
 
+import shared_data
 from ingest.sensors.opcua_servers import MILL_NODESET, OPCUA_DATA, mill_nodesets
 from kgthread import ids, vocab
 from kgthread.cli import main
@@ -41,8 +42,9 @@ COMPANIONS = [
 
 def _companions() -> list[Path]:
     paths = [OPCUA_DATA / name for name in COMPANIONS]
-    if not all(p.is_file() for p in paths):
-        pytest.skip(f"companion specifications not found under {OPCUA_DATA}")
+    for p in paths:
+        if not p.is_file():
+            shared_data.missing(p)
     return paths
 
 
@@ -150,6 +152,8 @@ def test_registry_and_cli_import(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_unece_codes_map_to_qudt_through_the_vocabulary(tmp_path: Path) -> None:
+    if not qudt_units_file().is_file():  # the table is derived from it (then cached)
+        shared_data.missing(qudt_units_file())
     assert unit_id_to_code(0x4D4D54) == "MMT"
     assert code_to_unit_id("CEL") == 4408652
     with pytest.raises(ValueError, match="UNECE"):

@@ -10,19 +10,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pyoxigraph import NamedNode, Store
 
-from kgthread import assets
+import shared_data
 
 HERE = Path(__file__).resolve().parent
 
 
 def step_dir() -> Path:
-    folder = assets.shared_data_dir() / "step"
-    if not folder.is_dir():
-        pytest.skip(f"STEP files not found: {folder} is absent (set KGTHREAD_SHARED_DATA)")
-    return folder
+    return shared_data.require("step")
 
 
 def rq(name: str) -> str:
