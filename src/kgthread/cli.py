@@ -161,6 +161,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         enable_update=args.enable_update or settings.enable_update,
     )
     app = create_app(settings)
+    notice = binding_notice(app.state.authenticator, settings.host)
     # Bound here, before the server starts, so that port 0 (any free port) can be reported.
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     try:
@@ -168,16 +169,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"kgthread: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 2
-    port = sock.getsockname()[1]
-    print(f"kgthread: {binding_notice(app.state.authenticator, settings.host)}", file=sys.stderr)
-    print(
-        f"kgthread {__version__}: serving {store_location(settings)} on http://{settings.host}:{port}"
-        " (SPARQL at /sparql, Graph Store at /store, API docs at /docs)",
-        file=sys.stderr,
-        flush=True,
-    )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="info"))
-    server.run(sockets=[sock])
+    with sock:
+        port = sock.getsockname()[1]
+        print(f"kgthread: {notice}", file=sys.stderr)
+        print(
+            f"kgthread {__version__}: serving {store_location(settings)} on "
+            f"http://{settings.host}:{port} (SPARQL at /sparql, Graph Store at /store, "
+            "API docs at /docs)",
+            file=sys.stderr,
+            flush=True,
+        )
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
     return 0
 
 
