@@ -241,3 +241,40 @@ def test_a_log_value_changed_to_one_of_the_same_length_is_found(env: Audited) ->
     lines[0] = json.dumps(entry, sort_keys=True) + "\n"
     env.log_path.write_text("".join(lines), encoding="utf-8")
     assert ("edited", "line 1") in _kinds(env)
+
+
+def test_a_pending_write_with_no_outcome_is_named_until_reconciled(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("lost")
+    env.trail.record(env.store, "ingest", "cli", [graph], batch="lost").pending(None, None)
+    seq = json.loads(_lines(env)[-1])["seq"]
+    findings = env.verify().findings
+    assert [(f.kind, f.where) for f in findings] == [("unreconciled", f"seq {seq}")]
+    assert "pending write with no outcome" in findings[0].detail
+    env.reopen()  # reconciliation runs when the store opens
+    assert env.verify().holds
+
+
+def test_the_json_form_names_every_field(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-2")
+    old = Quad(ids.part("P-2"), vocab.PART_NUMBER, Literal("P-2"), graph)
+    env.tamper(
+        lambda raw: _replace(raw, old, Quad(old.subject, old.predicate, Literal("X"), graph))
+    )
+    verification = env.verify()
+    last = json.loads(_lines(env)[-1])
+    assert verification.to_json() == {
+        "holds": False,
+        "entries": len(_lines(env)),
+        "head": last["hash"],
+        "graphs_checked": verification.graphs_checked,
+        "findings": [
+            {
+                "kind": "content-changed",
+                "where": graph.value,
+                "detail": verification.findings[0].detail,
+            }
+        ],
+    }
+    assert verification.graphs_checked >= 3
