@@ -278,3 +278,15 @@ def test_the_json_form_names_every_field(env: Audited) -> None:
         ],
     }
     assert verification.graphs_checked >= 3
+
+
+@pytest.mark.parametrize("garbage", ["not json at all", "[1, 2, 3]", '"a string"'])
+def test_a_line_that_is_not_an_entry_is_named_unreadable(env: Audited, garbage: str) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    lines[1] = garbage + "\n"
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    findings = env.verify().findings
+    unreadable = [f for f in findings if f.kind == "unreadable"]
+    assert [(f.where, f.detail) for f in unreadable] == [("line 2", "not a JSON object")]
+    assert env.verify().entries == len(lines) - 1
