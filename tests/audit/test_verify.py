@@ -250,7 +250,9 @@ def test_a_pending_write_with_no_outcome_is_named_until_reconciled(env: Audited)
     seq = json.loads(_lines(env)[-1])["seq"]
     findings = env.verify().findings
     assert [(f.kind, f.where) for f in findings] == [("unreconciled", f"seq {seq}")]
-    assert "pending write with no outcome" in findings[0].detail
+    assert findings[0].detail == (
+        "a pending write with no outcome (reconciliation runs when the store opens)"
+    )
     env.reopen()  # reconciliation runs when the store opens
     assert env.verify().holds
 
