@@ -114,3 +114,51 @@ def test_refuse_service_refuses_every_target() -> None:
     with pytest.raises(TargetRefused):
         refuse_service(f"LOAD <{A}>")
     refuse_service("SELECT * { ?s ?p ?o }")
+
+
+def test_a_comment_before_a_real_target_does_not_hide_it() -> None:
+    text = f"# a note\nSELECT * {{ SERVICE # the endpoint:\n <{A}> {{ }} }}"
+    assert list(targets(text)) == [("SERVICE", A)]
+    refuse_unlisted(text, [A])
+    with pytest.raises(TargetRefused):
+        refuse_unlisted(text, [])
+    after_string = f'SELECT * {{ ?s ?p "x" . SERVICE <{A}> {{ }} }}'
+    assert list(targets(after_string)) == [("SERVICE", A)]
+
+
+def test_prefixes_and_bases_resolve_against_the_base_before_them() -> None:
+    text = "BASE <http://a.example/> PREFIX e: <x/> SELECT * { SERVICE e:sparql { } }"
+    assert list(targets(text)) == [("SERVICE", "http://a.example/x/sparql")]
+    text = "BASE <http://a.example/x/y/> BASE <../> LOAD <sparql>"
+    assert list(targets(text)) == [("LOAD", "http://a.example/x/sparql")]
+
+
+def test_a_keyword_at_the_very_end_has_no_target() -> None:
+    assert list(targets("LOAD")) == [("LOAD", None)]
+    assert list(targets("LOAD SILENT")) == [("LOAD", None)]
+
+
+def test_a_local_name_may_hold_a_colon() -> None:
+    text = "PREFIX e: <http://a.example/> SELECT * { SERVICE e:x:y { } }"
+    assert list(targets(text)) == [("SERVICE", "http://a.example/x:y")]
+    refuse_unlisted(text, ["http://a.example/x:y"])
+
+
+def test_refuse_unlisted_resolves_against_the_base_it_is_given() -> None:
+    refuse_unlisted("LOAD <sparql>", [A], base_iri="http://a.example/")
+    with pytest.raises(TargetRefused):
+        refuse_unlisted("LOAD <sparql>", [A])
+
+
+def test_the_refusal_messages() -> None:
+    with pytest.raises(TargetRefused) as listed:
+        refuse_unlisted("LOAD <http://b/>", [])
+    assert listed.value.message == (
+        "LOAD <http://b/> is refused: that target is not on this server's service_allow_list"
+    )
+    with pytest.raises(TargetRefused) as variable:
+        refuse_unlisted("SELECT * { SERVICE ?x { } }", [])
+    assert variable.value.message == (
+        "SERVICE with a variable or unresolvable target is refused: name an endpoint on the "
+        "service_allow_list"
+    )
