@@ -42,7 +42,8 @@ TARGETS: dict[str, Target] = {
         ("tests/ingest/mes/test_units.py", "tests/ingest/mes/test_verdicts.py"),
     ),
     "guard": Target(
-        ("src/kgthread/api/guard.py",), ("tests/api/test_guard.py", "-k", "not endpoint")
+        ("src/kgthread/api/guard.py",),
+        ("tests/api/test_guard.py", "tests/api/test_guard_targets.py", "-k", "not endpoint"),
     ),
     "native": Target(
         ("src/kgthread/validation/native.py", "src/kgthread/validation/values.py"),
