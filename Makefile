@@ -12,7 +12,7 @@ SEED ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup system-deps lint typecheck imports pytest bench clean
+.PHONY: demo test setup system-deps lint typecheck imports pytest bench mutate repeat clean
 
 demo: setup
 	@mkdir -p $(DATA)/sample
@@ -62,8 +62,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lint:
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck:
 	$(BIN)/mypy src
@@ -76,6 +76,20 @@ pytest:
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Mutation testing of the modules that decide correctness (docs/testing.md), one module at a
+# time at low priority: `make mutate MODULE=ids`; without MODULE, every target in turn. CPU
+# heavy and not part of `make test`.
+MODULE ?=
+mutate: setup
+	$(BIN)/python tools/mutate.py $(MODULE)
+
+# The timing-sensitive tests, 20 runs in a row (pytest-repeat): `make repeat COUNT=20`.
+COUNT ?= 20
+REPEATED := tests/test_cli.py::test_second_process_on_one_store_gets_a_clear_error \
+	tests/api/test_limits.py tests/crash/test_kill.py
+repeat: setup
+	$(BIN)/pytest -q -x -p no:cacheprovider --count $(COUNT) $(REPEATED)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from factories import product, unit
@@ -89,23 +94,90 @@ def test_errors_are_one_line_with_exit_2(
     assert "cannot tell the RDF format" in capsys.readouterr().err
 
 
+def _drain(server: subprocess.Popen[str], lines: queue.Queue[str]) -> threading.Thread:
+    """A thread keeping every stderr line of ``server`` in ``lines``, so the pipe never fills."""
+
+    def drain() -> None:
+        assert server.stderr is not None
+        for line in server.stderr:
+            lines.put(line)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    return thread
+
+
+def _serving_url(lines: queue.Queue[str]) -> str:
+    """The URL the server prints once it has bound its socket (port 0 is any free port)."""
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=60)
+        except queue.Empty:
+            pytest.fail(f"the server printed no URL; stderr so far: {seen}")
+        seen.append(line)
+        found = re.search(r"serving .* on (http://127\.0\.0\.1:(\d+))", line)
+        if found:
+            assert found.group(2) != "0"
+            return found.group(1)
+
+
+def _answers(url: str) -> bool:
+    try:
+        response = httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=10)
+    except httpx.TransportError:
+        return False
+    return response.status_code == 200
+
+
 def test_second_process_on_one_store_gets_a_clear_error(good: Path, tmp_path: Path) -> None:
     data = tmp_path / "store"
     env = {**os.environ, "KGTHREAD_DATA": str(data)}
-    server = subprocess.Popen([CLI, "serve", "--port", "0"], env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [CLI, "serve", "--host", "127.0.0.1", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = _drain(server, lines)
     try:
-        deadline = time.monotonic() + 30
-        while not (data / "LOCK").exists() and time.monotonic() < deadline:
+        url = _serving_url(lines)
+        for _ in range(600):  # the lifespan opens the store (and takes the lock) before answering
+            if _answers(url) or server.poll() is not None:
+                break
             time.sleep(0.1)
-        time.sleep(0.5)
+        assert server.poll() is None, "the server exited before the second process started"
+        assert _answers(url)
         done = subprocess.run(
             [CLI, "load", str(good)], env=env, capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 2
         assert "in use by another process" in done.stderr
+        assert server.poll() is None, "the server did not survive the second process"
+        assert _answers(url)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        reader.join(timeout=30)
+        assert server.stderr is not None
+        server.stderr.close()
+
+
+def test_serve_reports_a_port_it_cannot_take(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "KGTHREAD_DATA": str(tmp_path / "store")}
+        done = subprocess.run(
+            [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
 
 
 def test_named_query_with_parameters(

@@ -17,6 +17,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+import shared_data
 from kgthread import assets, vocab
 
 KGT = rdflib.Namespace(vocab.KGT_NS)
@@ -181,9 +182,7 @@ def kgt_nt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def standards_nt(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    folder = assets.shared_data_dir() / "ontologies"
-    if not folder.is_dir():
-        pytest.skip(f"PROV-O/SOSA/SSN not found: {folder} is absent (set KGTHREAD_SHARED_DATA)")
+    folder = shared_data.require("ontologies")
     out = tmp_path_factory.mktemp("standards")
     return [to_ntriples(folder / name, out / f"{i}.nt") for i, name in enumerate(STANDARDS)]
 

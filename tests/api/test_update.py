@@ -78,26 +78,39 @@ def test_delete_that_breaks_remaining_data_is_422(live: Live) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "status"),
+    ("text", "status", "code"),
     [
-        ("LOAD <http://example.org/data.ttl>", 400),
+        # Targets where nothing listens: only the guard's own answer names them.
+        ("LOAD <http://127.0.0.1:9/data.ttl>", 400, "target-refused"),
+        (
+            "LOAD SILENT <http://127.0.0.1:9/data.ttl> INTO GRAPH <http://example.org/x>",
+            400,
+            "target-refused",
+        ),
         (
             "INSERT { GRAPH <http://example.org/x> { ?s ?p ?o } } WHERE "
-            "{ SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+            "{ SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
             400,
+            "target-refused",
         ),
         (
             "INSERT DATA { GRAPH <https://w3id.org/kgthread/id/catalog> "
             "{ <http://example.org/s> <http://example.org/p> 1 } }",
             403,
+            None,
         ),
-        ("DROP GRAPH <https://w3id.org/kgthread/id/catalog>", 403),
+        ("DROP GRAPH <https://w3id.org/kgthread/id/catalog>", 403, None),
     ],
 )
-def test_refused_updates(live: Live, text: str, status: int) -> None:
+def test_refused_updates(live: Live, text: str, status: int, code: str | None) -> None:
     assert _update(live, VALID) == 200
     before = live.dump()
-    assert _update(live, text) == status
+    response = live.client.post("/sparql", content=text, headers=UPDATE)
+    assert response.status_code == status, response.text
+    if code is not None:
+        body = response.json()
+        assert body["code"] == code
+        assert body["target"].startswith("http://127.0.0.1:9/")
     assert live.dump() == before
 
 

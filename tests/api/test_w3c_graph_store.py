@@ -11,21 +11,18 @@ import pytest
 
 from api.http_manifest import HttpTest, problems, read_manifest, send
 from api.live_server import LiveFactory
-from kgthread.assets import shared_data_dir
+from shared_data import cases, path
 
-MANIFEST = shared_data_dir() / "w3c" / "sparql11-graph-store-protocol" / "manifest-indirect.ttl"
+MANIFEST_PARTS = ("w3c", "sparql11-graph-store-protocol", "manifest-indirect.ttl")
+MANIFEST = path(*MANIFEST_PARTS)
 PREFIXES = {"/gsp": "/store"}
-
-pytestmark = pytest.mark.skipif(
-    not MANIFEST.is_file(), reason=f"W3C Graph Store manifest not found at {MANIFEST}"
-)
 
 
 def _tests() -> list[HttpTest]:
     return read_manifest(MANIFEST) if MANIFEST.is_file() else []
 
 
-@pytest.mark.parametrize("test", _tests(), ids=lambda t: t.id)
+@pytest.mark.parametrize("test", cases(_tests(), *MANIFEST_PARTS), ids=lambda t: t.id)
 def test_graph_store(test: HttpTest, live_factory: LiveFactory) -> None:
     live = live_factory()
     variables: dict[str, str] = {}

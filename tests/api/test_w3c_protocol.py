@@ -11,9 +11,10 @@ import pytest
 
 from api.http_manifest import HttpTest, load_graph_data, problem_code, problems, read_manifest, send
 from api.live_server import LiveFactory
-from kgthread.assets import shared_data_dir
+from shared_data import cases, path
 
-MANIFEST = shared_data_dir() / "w3c" / "sparql11-protocol" / "manifest.ttl"
+MANIFEST_PARTS = ("w3c", "sparql11-protocol", "manifest.ttl")
+MANIFEST = path(*MANIFEST_PARTS)
 PREFIXES = {"/sparql/": "/sparql"}
 
 USING_REFUSED = (
@@ -33,12 +34,7 @@ def _tests() -> list[HttpTest]:
     return read_manifest(MANIFEST) if MANIFEST.is_file() else []
 
 
-pytestmark = pytest.mark.skipif(
-    not MANIFEST.is_file(), reason=f"W3C protocol manifest not found at {MANIFEST}"
-)
-
-
-@pytest.mark.parametrize("test", _tests(), ids=lambda t: t.id)
+@pytest.mark.parametrize("test", cases(_tests(), *MANIFEST_PARTS), ids=lambda t: t.id)
 def test_protocol(test: HttpTest, live_factory: LiveFactory) -> None:
     live = live_factory(enable_update=True)
     load_graph_data(live.client, test)

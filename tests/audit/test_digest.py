@@ -7,6 +7,7 @@ import hashlib
 import random
 from pathlib import Path
 
+import pytest
 from pyoxigraph import (
     BlankNode,
     CanonicalizationAlgorithm,
@@ -87,6 +88,13 @@ def test_blank_node_labels_do_not_change_the_digest() -> None:
 def test_a_blank_node_after_a_spill_still_canonicalises_everything() -> None:
     quads = _tricky(300, seed=9)
     late = [*quads, Quad(BlankNode("late"), P, Literal("x"), G)]
+    assert canonical_digest(late, chunk_lines=50).sha256 == _reference(late)
+
+
+@pytest.mark.parametrize("count", [300, 320, 30])
+def test_a_blank_node_after_spilled_and_unspilled_lines(count: int) -> None:
+    # 300 fills six chunks exactly; 320 leaves 20 lines not yet spilled; 30 spills nothing.
+    late = [*_tricky(count, seed=4), Quad(BlankNode("late"), P, Literal("x"), G)]
     assert canonical_digest(late, chunk_lines=50).sha256 == _reference(late)
 
 

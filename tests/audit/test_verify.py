@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from pyoxigraph import Literal, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from audit.conftest import Audited, batch
 from factories import product
 from kgthread import ids, vocab
 from kgthread.audit.log import entry_hash
+from kgthread.audit.verify import Finding
 from kgthread.cli import main
 from kgthread.store.base import CATALOG_GRAPH
 from kgthread.store.embedded import EmbeddedStore
@@ -165,3 +166,141 @@ def test_the_cli_reports_a_missing_log_when_the_store_holds_data(
         assert "missing-log at" in capsys.readouterr().out
     finally:
         env.store = EmbeddedStore.open(env.folder / "store")
+
+
+XSD_TOKEN = NamedNode("http://www.w3.org/2001/XMLSchema#token")
+
+
+def _replace(raw: Store, old: Quad, new: Quad) -> None:
+    assert old in raw
+    raw.remove(old)
+    raw.add(new)
+
+
+def _edited_in_place(env: Audited, graph: NamedNode, old: Quad, new: Quad) -> list[Finding]:
+    """Swap one statement for another outside the service: the graph keeps its size."""
+    before = len(list(env.store.quads(None, None, None, graph)))
+    env.tamper(lambda raw: _replace(raw, old, new))
+    assert len(list(env.store.quads(None, None, None, graph))) == before
+    return env.verify().findings
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        Literal("P-2X"),  # another value
+        Literal("P-2", language="en"),  # the same text with a language tag
+        Literal(
+            "P-2", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#token")
+        ),  # the same text with another datatype
+        Literal("P-2 "),  # one trailing space
+    ],
+    ids=["value", "language", "datatype", "whitespace"],
+)
+def test_a_literal_changed_in_place_is_found(env: Audited, changed: Literal) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-2")
+    old = Quad(ids.part("P-2"), vocab.PART_NUMBER, Literal("P-2"), graph)
+    new = Quad(ids.part("P-2"), vocab.PART_NUMBER, changed, graph)
+    findings = _edited_in_place(env, graph, old, new)
+    assert [(f.kind, f.where) for f in findings] == [("content-changed", graph.value)]
+    assert "5 quads now, 5 recorded" in findings[0].detail
+
+
+def test_a_link_redirected_in_place_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-2")
+    revision = ids.part_revision("P-2", "A")
+    (old,) = env.store.quads(revision, vocab.REVISION_OF, None, graph)
+    new = Quad(revision, vocab.REVISION_OF, ids.part("P-1"), graph)
+    findings = _edited_in_place(env, graph, old, new)
+    assert [(f.kind, f.where) for f in findings] == [("content-changed", graph.value)]
+
+
+def test_statements_swapped_between_graphs_are_found_in_both(env: Audited) -> None:
+    _three_batches(env)
+    one, two = ids.batch_graph("P-1"), ids.batch_graph("P-2")
+    a = Quad(ids.part("P-1"), vocab.PART_NUMBER, Literal("P-1"), one)
+    b = Quad(ids.part("P-2"), vocab.PART_NUMBER, Literal("P-2"), two)
+
+    def swap(raw: Store) -> None:
+        _replace(raw, a, Quad(a.subject, a.predicate, a.object, two))
+        _replace(raw, b, Quad(b.subject, b.predicate, b.object, one))
+
+    env.tamper(swap)
+    assert _kinds(env) == {("content-changed", one.value), ("content-changed", two.value)}
+
+
+def test_a_catalog_value_changed_in_place_is_found(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-1")
+    activity = ids.batch("P-1")
+    (old,) = env.store.quads(activity, vocab.PROV_ENDED_AT, None, CATALOG_GRAPH)
+    assert isinstance(old.object, Literal)
+    moved = old.object.value.replace("20", "19", 1)  # a year earlier, same length
+    new = Quad(
+        activity, vocab.PROV_ENDED_AT, Literal(moved, datatype=old.object.datatype), CATALOG_GRAPH
+    )
+    env.tamper(lambda raw: _replace(raw, old, new))
+    assert _kinds(env) == {("catalog-changed", graph.value)}
+
+
+def test_a_log_value_changed_to_one_of_the_same_length_is_found(env: Audited) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    entry = json.loads(lines[0])
+    entry["principal"] = "bobby"  # "alice" and "bobby": the same length, the same keys
+    lines[0] = json.dumps(entry, sort_keys=True) + "\n"
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    assert ("edited", "line 1") in _kinds(env)
+
+
+def test_a_pending_write_with_no_outcome_is_named_until_reconciled(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("lost")
+    env.trail.record(env.store, "ingest", "cli", [graph], batch="lost").pending(None, None)
+    seq = json.loads(_lines(env)[-1])["seq"]
+    findings = env.verify().findings
+    assert [(f.kind, f.where) for f in findings] == [("unreconciled", f"seq {seq}")]
+    assert findings[0].detail == (
+        "a pending write with no outcome (reconciliation runs when the store opens)"
+    )
+    env.reopen()  # reconciliation runs when the store opens
+    assert env.verify().holds
+
+
+def test_the_json_form_names_every_field(env: Audited) -> None:
+    _three_batches(env)
+    graph = ids.batch_graph("P-2")
+    old = Quad(ids.part("P-2"), vocab.PART_NUMBER, Literal("P-2"), graph)
+    env.tamper(
+        lambda raw: _replace(raw, old, Quad(old.subject, old.predicate, Literal("X"), graph))
+    )
+    verification = env.verify()
+    last = json.loads(_lines(env)[-1])
+    assert verification.to_json() == {
+        "holds": False,
+        "entries": len(_lines(env)),
+        "head": last["hash"],
+        "graphs_checked": verification.graphs_checked,
+        "findings": [
+            {
+                "kind": "content-changed",
+                "where": graph.value,
+                "detail": verification.findings[0].detail,
+            }
+        ],
+    }
+    assert verification.graphs_checked >= 3
+
+
+@pytest.mark.parametrize("garbage", ["not json at all", "[1, 2, 3]", '"a string"'])
+def test_a_line_that_is_not_an_entry_is_named_unreadable(env: Audited, garbage: str) -> None:
+    _three_batches(env)
+    lines = _lines(env)
+    lines[1] = garbage + "\n"
+    env.log_path.write_text("".join(lines), encoding="utf-8")
+    findings = env.verify().findings
+    unreadable = [f for f in findings if f.kind == "unreadable"]
+    assert [(f.where, f.detail) for f in unreadable] == [("line 2", "not a JSON object")]
+    assert env.verify().entries == len(lines) - 1

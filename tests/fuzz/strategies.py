@@ -14,11 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from kgthread import assets
+import shared_data
 from kgthread.errors import KgthreadError
 
 EXAMPLES = int(os.environ.get("KGTHREAD_FUZZ_EXAMPLES", "40"))
@@ -38,11 +37,8 @@ MES_DATA = Path(__file__).resolve().parent.parent / "ingest" / "mes" / "data"
 
 
 def shared(*parts: str) -> Path:
-    """A real third-party file or folder under the shared data; skip when it is absent."""
-    path = assets.shared_data_dir().joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent (set KGTHREAD_SHARED_DATA to the shared data folder)")
-    return path
+    """A real third-party file or folder under the shared data (see ``shared_data.py``)."""
+    return shared_data.require(*parts)
 
 
 JUNK = st.one_of(

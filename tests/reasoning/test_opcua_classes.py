@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, QuerySolutions, Triple
 
+import shared_data
 from kgthread import assets, ids, vocab
 from kgthread.gate import Gate
 from kgthread.ingest.adapters import IngestOptions
@@ -44,8 +45,9 @@ PLAIN_QUERY = "SELECT ?x WHERE { ?x a <https://w3id.org/kgthread/ns#Equipment> }
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
     paths = [OPCUA / name for name in MODELS]
-    if not all(p.is_file() for p in paths):
-        pytest.skip(f"OPC UA nodesets not found under {OPCUA}")
+    for p in paths:
+        if not p.is_file():
+            shared_data.missing(p)
     store = EmbeddedStore.open(tmp_path / "store")
     pipeline = Pipeline(store, Gate.default(), reasoner=Reasoner())
     batch = next(NodesetAdapter().batches(paths, IngestOptions()))

@@ -14,7 +14,8 @@ from kgthread import assets
 from kgthread.errors import BadRequest
 from kgthread.validation import ShapesGraph, validate
 from kgthread.validation.plan import compile_plan
-from validation.w3c_suite import SUITE, W3cCase, actual_keys, cases
+from shared_data import cases as shared_cases
+from validation.w3c_suite import SUITE_PARTS, W3cCase, actual_keys, cases
 
 CASES = cases()
 
@@ -23,8 +24,6 @@ CASES = cases()
 # "300"^^xsd:byte as "300"^^xsd:integer, which fails sh:datatype xsd:byte anyway; see
 # test_validation_values.py.)
 KNOWN_FAILURES: dict[str, str] = {}
-
-pytestmark = pytest.mark.skipif(not CASES, reason=f"W3C SHACL suite not found at {SUITE}")
 
 
 def _supported(case: W3cCase) -> tuple[bool, str]:
@@ -35,7 +34,7 @@ def _supported(case: W3cCase) -> tuple[bool, str]:
     return (not problems, "; ".join(problems[:3]) + more)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", shared_cases(CASES, *SUITE_PARTS), ids=lambda c: c.name)
 def test_w3c_native(case: W3cCase) -> None:
     supported, reason = _supported(case)
     if not supported:
@@ -51,6 +50,7 @@ def test_w3c_native(case: W3cCase) -> None:
     assert actual_keys(report) == set(case.expected)
 
 
+@pytest.mark.shared_data(*SUITE_PARTS)
 def test_w3c_passing_cases_cover_project_components() -> None:
     """The native engine may be the default only for components the suite proves."""
     shapes_files = sorted(assets.shapes_dir().glob("*.ttl"))

@@ -17,7 +17,8 @@ from kgthread import assets
 from kgthread.validation import Report, ShapesGraph
 from kgthread.vocab import RDF_NS, SH_NS
 
-SUITE = assets.shared_data_dir() / "w3c" / "shacl-core-tests"
+SUITE_PARTS = ("w3c", "shacl-core-tests")
+SUITE = assets.shared_data_dir().joinpath(*SUITE_PARTS)
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 SHT = "http://www.w3.org/ns/shacl-test#"
 
@@ -148,9 +149,23 @@ class _Index:
             head = self.one(head, RDF_NS + "rest")
 
     def path(self, path: Term) -> str:
+        """SPARQL-like, as reports render ``sh:resultPath``: ``<p>``, ``^<p>``, ``(<p>)*``,
+        ``(<p> | <q>)``, ``(<p> / <q>)``."""
         if isinstance(path, NamedNode):
             return str(path)
-        inverse = self.maybe(path, SH_NS + "inversePath")
-        if inverse is not None:
-            return "^" + self.path(inverse)
-        return "complex"
+        for local, form in _PATH_FORMS:
+            inner = self.maybe(path, SH_NS + local)
+            if inner is not None:
+                return form.format(self.path(inner))
+        alternatives = self.maybe(path, SH_NS + "alternativePath")
+        if alternatives is not None:
+            return "(" + " | ".join(self.path(m) for m in self.items(alternatives)) + ")"
+        return "(" + " / ".join(self.path(m) for m in self.items(path)) + ")"
+
+
+_PATH_FORMS = (
+    ("inversePath", "^{}"),
+    ("zeroOrMorePath", "({})*"),
+    ("oneOrMorePath", "({})+"),
+    ("zeroOrOnePath", "({})?"),
+)

@@ -31,11 +31,13 @@ from kgthread.validation.shapes import (
     ShapesGraph,
     Term,
 )
-from kgthread.vocab import RDF_NS, SH_NS, XSD_NS
+from kgthread.vocab import SH_NS, XSD_NS
 
 _XSD_STRING = XSD_NS + "string"
 _SH = {local: URIRef(SH_NS + local) for local in ("focusNode", "resultPath", "value")}
 _TARGET_NODE = URIRef(SH_NS + "targetNode")
+_SH_DECLARE = URIRef(SH_NS + "declare")
+_OWL_IMPORTS = URIRef("http://www.w3.org/2002/07/owl#imports")
 _PATH_FORMS = (
     ("inversePath", "^{}"),
     ("zeroOrMorePath", "({})*"),
@@ -75,6 +77,9 @@ def validate_pyshacl(store: Store, shapes: ShapesGraph, focus_graph: NamedNode |
             # e.g. "Cannot use sh:lessThan to compare a BlankNode" (the native engine reports
             # such a pair as a violation, as SHACL says).
             raise BadRequest(f"pyshacl cannot validate this data: {err.message}") from err
+        except NotImplementedError as err:
+            # e.g. $shapesGraph in a SPARQL constraint, which pySHACL does not support.
+            raise BadRequest(f"pyshacl cannot validate with these shapes: {err}") from err
     results = set(_results(report_graph))
     return Report.build(results, "pyshacl", sum(len(nodes) for nodes in by_top.values()))
 
@@ -152,12 +157,29 @@ def _graph(triples: Iterable[Any]) -> Graph:
     graph = Graph()
     for t in triples:
         graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    _import_prefixes(graph)
     return graph
 
 
+def _import_prefixes(graph: Graph) -> None:
+    """Give every node the ``sh:declare`` of the nodes it ``owl:imports``, transitively.
+
+    SHACL reads a constraint's prefixes from its ``sh:prefixes`` node and the nodes that one
+    imports (section 5.2.1); pySHACL reads only the node itself."""
+    changed = True
+    while changed:
+        changed = False
+        for importer, imported in list(graph.subject_objects(_OWL_IMPORTS)):
+            for declaration in list(graph.objects(imported, _SH_DECLARE)):
+                if (importer, _SH_DECLARE, declaration) not in graph:
+                    graph.add((importer, _SH_DECLARE, declaration))
+                    changed = True
+
+
 def _results(report: Graph) -> Iterable[ValidationResult]:
-    result_type = URIRef(SH_NS + "ValidationResult")
-    for node in report.subjects(URIRef(RDF_NS + "type"), result_type):
+    # The report's own results only: pySHACL types the nested results it attaches with
+    # sh:detail (the reasons behind an sh:node failure) as sh:ValidationResult too.
+    for node in report.objects(None, URIRef(SH_NS + "result")):
         path = report.value(node, _SH["resultPath"])
         value = report.value(node, _SH["value"])
         yield ValidationResult(

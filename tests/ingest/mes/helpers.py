@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pyoxigraph import RdfFormat
 
-from kgthread import assets
+import shared_data
 from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch
 from kgthread.ingest.mes.adapter import B2mmlAdapter, TableAdapter
@@ -22,10 +21,7 @@ def dump(store: EmbeddedStore) -> bytes:
 
 
 def b2mml_dir(name: str) -> Path:
-    folder = assets.shared_data_dir() / "b2mml" / name
-    if not folder.is_dir():
-        pytest.skip(f"B2MML examples not found: {folder} is absent (set KGTHREAD_SHARED_DATA)")
-    return folder
+    return shared_data.require("b2mml", name)
 
 
 def b2mml_batch(path: Path, **options: object) -> Batch:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
+import shared_data
 from kgthread import assets, vocab
 from kgthread.ingest.mes import units
 
@@ -15,7 +16,7 @@ QUDT_UNITS = assets.shared_data_dir() / "ontologies" / "qudt" / "VOCAB_QUDT-UNIT
 
 def qudt_facts() -> dict[str, dict[str, str]]:
     if not QUDT_UNITS.is_file():
-        pytest.skip(f"QUDT units not found: {QUDT_UNITS} is absent (set KGTHREAD_SHARED_DATA)")
+        shared_data.missing(QUDT_UNITS)
     wanted = {vocab.unit(code) for code in units.UNITS}
     names = ("conversionMultiplier", "conversionOffset", "uneceCommonCode")
     predicates = {ox.NamedNode(vocab.QUDT_NS + n): n for n in names}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import shared_data
 from kgthread import assets
 
 HERE = Path(__file__).resolve().parent
@@ -37,8 +38,9 @@ def mill_nodesets() -> list[Path]:
         "Opc.Ua.Machinery.Examples.NodeSet2.xml",
     )
     paths = [OPCUA_DATA / name for name in names]
-    if not all(p.is_file() for p in paths):
-        pytest.skip(f"OPC UA nodesets not found under {OPCUA_DATA}")
+    for p in paths:
+        if not p.is_file():
+            shared_data.missing(p)
     return [*paths, MILL_NODESET]
 
 

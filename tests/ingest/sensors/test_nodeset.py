@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal
 
+import shared_data
 from ingest.sensors.opcua_servers import MILL_NODESET, OPCUA_DATA, mill_nodesets
 from kgthread import ids, vocab
 from kgthread.cli import main
@@ -43,8 +44,9 @@ COMPANIONS = [
 
 def _companions() -> list[Path]:
     paths = [OPCUA_DATA / name for name in COMPANIONS]
-    if not all(p.is_file() for p in paths):
-        pytest.skip(f"companion specifications not found under {OPCUA_DATA}")
+    for p in paths:
+        if not p.is_file():
+            shared_data.missing(p)
     return paths
 
 

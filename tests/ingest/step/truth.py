@@ -12,13 +12,13 @@ from typing import Any
 
 from pyoxigraph import NamedNode, Store
 
-from shared_data import shared
+import shared_data
 
 HERE = Path(__file__).resolve().parent
 
 
 def step_dir() -> Path:
-    return shared("step", "STEP files")
+    return shared_data.require("step")
 
 
 def rq(name: str) -> str:
