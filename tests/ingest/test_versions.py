@@ -20,7 +20,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat
 
 from ingest.step.truth import step_dir, steputils_structure
 from kgthread import history, ids, lineage, queries, vocab
-from kgthread.errors import BadRequest, Conflict
+from kgthread.errors import BadRequest, Conflict, ValidationFailed
 from kgthread.gate import Gate
 from kgthread.ingest.adapters import IngestOptions
 from kgthread.ingest.batch import Batch
@@ -321,3 +321,27 @@ def test_as_of_answers_with_the_versions_current_then(
         ("1", "false"),
     ]
     assert versions.rows[1]["supersededBy"] == ids.batch(second.batch_id)
+
+
+def test_a_new_version_that_violates_the_shapes_is_refused_and_the_old_stays_current(
+    pipeline: Pipeline, store: EmbeddedStore, tmp_path: Path
+) -> None:
+    original = _variant(tmp_path, "v1")
+    first = _ingest(pipeline, original)
+    before = store.dump(None, _NQ)
+    # A re-export whose mapping lost every part number: each part breaks its shape.
+    batch = _one_batch(_variant(tmp_path, "v2", _new_time_stamp))
+    bad = dataclasses.replace(
+        batch, triples=[t for t in batch.triples if t.predicate != vocab.PART_NUMBER]
+    )
+    with pytest.raises(ValidationFailed):
+        pipeline.ingest(bad)
+    assert store.dump(None, _NQ) == before
+    assert store.history == frozenset()
+    (document,) = {q.object for q in store.quads(None, vocab.VERSION_OF, None, CATALOG_GRAPH)}
+    listed = lineage.run(store, queries.get("documents"), {"system": "step"})
+    assert [(r["documentId"].value, r["versions"].value) for r in listed.rows] == [
+        ("as1-oc-214.stp", "1")
+    ]
+    assert listed.rows[0]["current"] == ids.batch(first.batch_id)
+    assert listed.rows[0]["document"] == document
