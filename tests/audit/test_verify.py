@@ -203,8 +203,15 @@ def test_a_literal_changed_in_place_is_found(env: Audited, changed: Literal) -> 
     old = Quad(ids.part("P-2"), vocab.PART_NUMBER, Literal("P-2"), graph)
     new = Quad(ids.part("P-2"), vocab.PART_NUMBER, changed, graph)
     findings = _edited_in_place(env, graph, old, new)
-    assert [(f.kind, f.where) for f in findings] == [("content-changed", graph.value)]
+    assert [(f.kind, f.where) for f in findings] == [
+        ("content-changed", graph.value),
+        VIEW_CHANGED,
+        VIEW_CHANGED,
+    ]
     assert "5 quads now, 5 recorded" in findings[0].detail
+    # The view still holds the old statement and lacks the new one.
+    assert "1 statement(s) held by the view, asserted by no current graph" in findings[1].detail
+    assert "1 statement(s) asserted by a current graph, missing from the view" in findings[2].detail
 
 
 def test_a_link_redirected_in_place_is_found(env: Audited) -> None:
@@ -214,7 +221,11 @@ def test_a_link_redirected_in_place_is_found(env: Audited) -> None:
     (old,) = env.store.quads(revision, vocab.REVISION_OF, None, graph)
     new = Quad(revision, vocab.REVISION_OF, ids.part("P-1"), graph)
     findings = _edited_in_place(env, graph, old, new)
-    assert [(f.kind, f.where) for f in findings] == [("content-changed", graph.value)]
+    assert [(f.kind, f.where) for f in findings] == [
+        ("content-changed", graph.value),
+        VIEW_CHANGED,
+        VIEW_CHANGED,
+    ]
 
 
 def test_statements_swapped_between_graphs_are_found_in_both(env: Audited) -> None:
@@ -255,18 +266,19 @@ def test_a_log_value_changed_to_one_of_the_same_length_is_found(env: Audited) ->
     assert ("edited", "line 1") in _kinds(env)
 
 
-def test_a_pending_write_with_no_outcome_is_named_until_reconciled(env: Audited) -> None:
+def test_a_pending_write_with_no_outcome_is_judged_without_writing(env: Audited) -> None:
     _three_batches(env)
     graph = ids.batch_graph("lost")
     env.trail.record(env.store, "ingest", "cli", [graph], batch="lost").pending(None, None)
     seq = json.loads(_lines(env)[-1])["seq"]
-    findings = env.verify().findings
-    assert [(f.kind, f.where) for f in findings] == [("unreconciled", f"seq {seq}")]
-    assert findings[0].detail == (
-        "a pending write with no outcome (reconciliation runs when the store opens)"
-    )
-    env.reopen()  # reconciliation runs when the store opens
-    assert env.verify().holds
+    before = env.log_path.read_bytes()
+    verification = env.verify()
+    assert verification.holds  # the batch never landed: aborted, as reconciliation will say
+    assert verification.judged == [(seq, "lost", "aborted")]
+    assert env.log_path.read_bytes() == before  # judged, not written
+    env.reopen()  # reconciliation runs when the store opens, and writes the outcome
+    assert env.verify().judged == []
+    assert env.log_path.read_bytes() != before
 
 
 def test_the_json_form_names_every_field(env: Audited) -> None:
@@ -288,7 +300,11 @@ def test_the_json_form_names_every_field(env: Audited) -> None:
                 "kind": "content-changed",
                 "where": graph.value,
                 "detail": verification.findings[0].detail,
-            }
+            },
+            *(
+                {"kind": "view-changed", "where": VIEW_CHANGED[1], "detail": f.detail}
+                for f in verification.findings[1:]
+            ),
         ],
     }
     assert verification.graphs_checked >= 3
