@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import cast
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple
 from pyoxigraph import serialize as serialize_rdf
 
+from kgthread import assets
 from kgthread.store.base import (
     CATALOG_GRAPH,
     INFERRED_GRAPH,
@@ -42,8 +42,7 @@ DEFAULT = "default"
 RESERVED = frozenset({CATALOG, INFERRED, DEFAULT})
 
 
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 class GraphSystems:

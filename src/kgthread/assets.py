@@ -7,6 +7,8 @@ there (editable install, the supported set-up) or under ``KGTHREAD_ASSETS``.
 from __future__ import annotations
 
 import os
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 
@@ -39,3 +41,10 @@ def shared_data_dir() -> Path:
     if override:
         return Path(override)
     return root().parent / "shared" / "data"
+
+
+@cache
+def internal_query(name: str) -> str:
+    """The text of one of the package's own SPARQL files (``src/kgthread/rq/NAME``): the
+    queries and updates the store, the gate, the catalog and the audit trail run."""
+    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")

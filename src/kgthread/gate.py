@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from pyoxigraph import (
@@ -46,9 +45,7 @@ Ignored = Collection[NamedNode | DefaultGraph]
 """Graphs whose stored content the gate must not use as context (the ones being rewritten)."""
 
 
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 @cache

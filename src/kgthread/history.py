@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from functools import cache
-from importlib import resources
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
-from kgthread import vocab
+from kgthread import assets, vocab
 from kgthread.errors import BadRequest
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 from kgthread.store.embedded import EmbeddedStore
 
-
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 def parse_moment(value: str, *, name: str = "as-of") -> datetime:

@@ -12,8 +12,7 @@ it in one transaction.
 
 from __future__ import annotations
 
-from functools import cache, partial
-from importlib import resources
+from functools import partial
 
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
@@ -22,6 +21,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, QueryTriples, RdfFormat, T
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
+from kgthread import assets
 from kgthread.api import negotiation
 from kgthread.api.auth import ReadServicesDep, principal_of, require_role
 from kgthread.api.deps import Services, ServicesDep
@@ -37,9 +37,7 @@ from kgthread.store.owned import refuse_owned
 router = APIRouter(tags=["graph store"])
 
 
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 ADAPTER = "graph-store"

@@ -8,17 +8,13 @@ with the same key and content is recognised, the same key with other content is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
+from kgthread import assets
 from kgthread.store.base import CATALOG_GRAPH, GraphStore
 
-
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
-from kgthread import vocab
+from kgthread import assets, vocab
 from kgthread.ids import DATA_BASE
 from kgthread.store import sparql_text
 from kgthread.store.base import CATALOG_GRAPH
@@ -316,9 +314,7 @@ def _has_blank(triple: Triple) -> bool:
     return isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode)
 
 
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 def _fill(name: str, **graphs: Collection[NamedNode]) -> str:

@@ -49,8 +49,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,6 +70,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from kgthread import assets
 from kgthread.errors import BadRequest, KgthreadError, QuerySyntaxError, release_frames
 from kgthread.ids import DATA_BASE
 from kgthread.store import data_blocks, sparql_text
@@ -119,9 +118,7 @@ N-Triples) sent whole grew an Oxigraph server past 17 GB."""
 T = TypeVar("T")
 
 
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 @dataclass(frozen=True)

@@ -348,9 +348,7 @@ def _own_texts(queries_dir: Path) -> dict[str, str]:
     return found
 
 
-@cache
-def _rq(name: str) -> str:
-    return resources.files("kgthread.rq").joinpath(name).read_text(encoding="utf-8")
+_rq = assets.internal_query
 
 
 def _max_rows_request(url: str) -> httpx.Request:
