@@ -19,8 +19,8 @@ from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import NamedNode, Store, Triple
 
 from kgthread import vocab
-from kgthread.audit.digest import Digest, canonical_digest, graph_digest
-from kgthread.audit.trail import AuditTrail, GraphName, Recorder, audited_reasoning
+from kgthread.audit.digest import canonical_digest, graph_digest
+from kgthread.audit.trail import AuditTrail, Recorder, audited_reasoning
 from kgthread.errors import Conflict, ValidationFailed
 from kgthread.gate import Checked, Gate
 from kgthread.ingest import versions
@@ -150,10 +150,9 @@ class Pipeline:
             report = self.gate.check_triples(triples, self.store, ignore=ignore).report
             _raise_if_rejected(batch, report)
             catalog = catalog_of(len(triples))
-            known = self._announce(record, batch, triples)
+            self._announce(record, batch, triples)
             self.store.commit(batch.graph, triples, catalog, replace=batch.replace, retire=retire)
             if record is not None:
-                del known  # digests of the input: what is recorded is read from the store
                 record.committed()
             count = len(triples)
         else:
@@ -228,18 +227,15 @@ class Pipeline:
             return current.triple_count == len(stored)
         return stored == set(batch.triples)
 
-    def _announce(
-        self, record: Recorder | None, batch: Batch, triples: list[Triple]
-    ) -> dict[GraphName, Digest | None]:
-        """The pending audit entry, with the delta's digests; the graph's content digest
-        when it is the batch itself (a new or replaced graph)."""
+    def _announce(self, record: Recorder | None, batch: Batch, triples: list[Triple]) -> None:
+        """The pending audit entry, with the delta's digests (the committed entry records
+        the graph as the store then holds it)."""
         if record is None:
-            return {}
+            return
         added = canonical_digest(triples)
         existed = self.store.contains_graph(batch.graph)
         removed = graph_digest(self.store, batch.graph) if batch.replace and existed else None
         record.pending(added, removed)
-        return {batch.graph: added} if batch.replace or not existed else {}
 
 
 def supersession(old: NamedNode, new: NamedNode, when: datetime) -> list[Triple]:

@@ -40,7 +40,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 from rdflib.term import Variable as RdflibVariable
 
-from kgthread.audit.digest import Digest, canonical_digest
+from kgthread.audit.digest import canonical_digest
 from kgthread.audit.trail import AuditTrail, Recorder, audited_reasoning, triples_of
 from kgthread.errors import (
     BadRequest,
@@ -307,7 +307,7 @@ def _apply_changes(
     created = tuple(g for g, c in changes.items() if isinstance(g, NamedNode) and c.before is None)
     dropped = tuple(g for g, c in changes.items() if isinstance(g, NamedNode) and c.after is None)
     modified = tuple(g for g, c in changes.items() if c.before is not None and c.after is not None)
-    expected = _announce(record, changes)
+    _announce(record, changes)
     view = {
         graph: Change(
             added=frozenset(triples_of((c.after or frozenset()) - (c.before or frozenset()))),
@@ -323,17 +323,16 @@ def _apply_changes(
     )
     store.update(text, changes=view, dropped=dropped)
     if record is not None:
-        del expected  # of the input: what is recorded is read from the store
-        record.committed()
+        record.committed()  # the graphs as the store holds them, not the input's digests
     return Outcome(created, modified, dropped, report)
 
 
-def _announce(
-    record: Recorder | None, changes: Mapping[GraphName, GraphChange]
-) -> dict[GraphName, Digest | None]:
-    """The pending audit entry: the delta and the content each graph will have."""
+def _announce(record: Recorder | None, changes: Mapping[GraphName, GraphChange]) -> None:
+    """The pending audit entry: the delta and the content each graph will have (read from
+    the rehearsal's own Oxigraph copy, so normalised as the store will hold it), which
+    reconciliation after a crash compares with the store."""
     if record is None:
-        return {}
+        return
     added = canonical_digest(
         q for c in changes.values() for q in (c.after or set()) - (c.before or set())
     )
@@ -345,7 +344,6 @@ def _announce(
         for g, c in changes.items()
     }
     record.pending(added, removed, expected)
-    return expected
 
 
 def _transaction(
