@@ -137,7 +137,7 @@ def test_trace_closes_the_loop_for_a_unit(factory: Loaded) -> None:
 def test_every_named_query_has_a_header_the_engine_accepts(factory: Loaded) -> None:
     store, truth = factory
     unit = truth["top_units"][0]["unit"]
-    sample = {"iri": unit, "integer": "1"}
+    sample = {"iri": unit, "integer": "1", "string": "step"}
     for query in queries.catalog().values():
         values = {p.name: sample[p.type] for p in query.parameters}
         lineage.run(store, query, values, check_identifiers=False)
