@@ -26,7 +26,7 @@ from kgthread.gate import Checked, Gate
 from kgthread.ingest import versions
 from kgthread.ingest.batch import Batch, provenance
 from kgthread.reasoning import Reasoner
-from kgthread.store.base import CATALOG_GRAPH, GraphStore
+from kgthread.store.base import GraphStore
 from kgthread.store.owned import refuse_owned
 from kgthread.validation import Report
 
@@ -76,10 +76,6 @@ class Pipeline:
         self.gate = gate
         self.gate_memory_limit = gate_memory_limit
         self.reasoner = reasoner
-
-    def is_committed(self, batch_id: str) -> bool:
-        literal = RdfLiteral(batch_id)
-        return any(True for _ in self.store.quads(None, vocab.BATCH_ID, literal, CATALOG_GRAPH))
 
     def ingest(
         self, batch: Batch, *, progress: Callable[[int], None] | None = None

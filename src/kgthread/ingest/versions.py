@@ -53,16 +53,6 @@ def versions(store: GraphStore, document: NamedNode) -> list[Version]:
     return sorted(found, key=lambda v: v.number)
 
 
-def current(store: GraphStore, document: NamedNode) -> Version | None:
-    """The document's current version, if it has one."""
-    return next((v for v in reversed(versions(store, document)) if v.current), None)
-
-
-def latest_number(store: GraphStore, document: NamedNode) -> int:
-    """The highest version number the document has had (0: none)."""
-    return max((v.number for v in versions(store, document)), default=0)
-
-
 def digest_for_key(store: GraphStore, key: str) -> str | None:
     """The content digest recorded for the batch committed under ``key``: ``None`` when no
     batch has that key, ``""`` when it was committed before digests were recorded."""
